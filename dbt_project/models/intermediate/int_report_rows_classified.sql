@@ -1,0 +1,62 @@
+-- Every committed row read from a parsed file, with the reason it cannot be loaded
+-- (NULL = loaded). Reference checks live here, not in ingestion, because the data team
+-- may correct units.csv after a file was read.
+with committed_files as (
+    select batch_id, sha256
+    from {{ ref('stg_raw__inbox_files') }}
+    where parse_status = 'parsed'
+),
+
+report_rows as (
+    select report_rows.*
+    from {{ ref('stg_raw__report_rows') }} as report_rows
+    inner join committed_files using (batch_id, sha256)
+),
+
+units as (
+    select * from {{ ref('stg_reference__units') }}
+),
+
+measures as (
+    select measure_code from {{ ref('measures') }}
+),
+
+checked as (
+    select
+        report_rows.*,
+        case
+            when report_rows.unit_code is null then 'unit_missing'
+            when units.unit_code is null or units.is_root then 'unit_unknown'
+            when report_rows.period_error is not null then report_rows.period_error
+            when report_rows.period < units.active_from
+                or report_rows.period > units.active_to then 'unit_inactive'
+            when measures.measure_code is null then 'measure_unknown'
+            when report_rows.value_error is not null then report_rows.value_error
+        end as row_reason
+    from report_rows
+    left join units on report_rows.unit_code = units.unit_code
+    left join measures on report_rows.measure_code = measures.measure_code
+),
+
+-- The same measure twice in one report: equal values load once, different values
+-- reject both rows (an empty cell is "not reported" and conflicts with nothing).
+conflicting_measures as (
+    select sha256, unit_code, period, measure_code
+    from checked
+    where row_reason is null
+    group by sha256, unit_code, period, measure_code
+    having count(distinct value) > 1
+)
+
+select
+    checked.* exclude (row_reason),
+    coalesce(
+        checked.row_reason,
+        case when conflicting_measures.sha256 is not null then 'measure_conflict' end
+    ) as reason_code
+from checked
+left join conflicting_measures
+    on checked.sha256 = conflicting_measures.sha256
+    and checked.unit_code = conflicting_measures.unit_code
+    and checked.period = conflicting_measures.period
+    and checked.measure_code = conflicting_measures.measure_code

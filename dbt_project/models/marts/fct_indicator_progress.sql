@@ -1,0 +1,83 @@
+with scope_windows as (
+    select * from {{ ref('int_scope_windows_listed') }}
+),
+
+targets as (
+    select * from {{ ref('int_targets_resolved') }}
+),
+
+indicators as (
+    select * from {{ ref('indicators') }}
+),
+
+measure_values as (
+    select * from {{ ref('int_scope_measures_aggregated') }}
+),
+
+parts as (
+    select
+        scope_windows.*,
+        indicators.target_kind,
+        coalesce(numerator_values.value, 0) as numerator_value,
+        coalesce(denominator_values.value, 0) as denominator_value
+    from scope_windows
+    inner join indicators using (indicator_code)
+    left join measure_values as numerator_values
+        on numerator_values.unit_code = scope_windows.unit_code
+        and numerator_values.as_of = scope_windows.as_of
+        and numerator_values.indicator_code = scope_windows.indicator_code
+        and numerator_values.window_start = scope_windows.window_start
+        and numerator_values.window_end = scope_windows.window_end
+        and numerator_values.measure_code = indicators.numerator_measure
+    left join measure_values as denominator_values
+        on denominator_values.unit_code = scope_windows.unit_code
+        and denominator_values.as_of = scope_windows.as_of
+        and denominator_values.indicator_code = scope_windows.indicator_code
+        and denominator_values.window_start = scope_windows.window_start
+        and denominator_values.window_end = scope_windows.window_end
+        and denominator_values.measure_code = indicators.denominator_measure
+),
+
+computed as (
+    select
+        parts.unit_code,
+        parts.as_of,
+        parts.indicator_code,
+        parts.window_start,
+        parts.window_end,
+        parts.target_kind,
+        (parts.numerator_value
+            + case when parts.target_kind = 'count' then targets.baseline else 0 end)::double as numerator,
+        case when parts.target_kind = 'rate' then parts.denominator_value::double end as denominator,
+        targets.target_value::double as target_value
+    from parts
+    inner join targets
+        on targets.unit_code = parts.unit_code
+        and targets.as_of = parts.as_of
+        and targets.indicator_code = parts.indicator_code
+        and targets.window_start = parts.window_start
+        and targets.window_end = parts.window_end
+),
+
+with_actuals as (
+    select
+        *,
+        case
+            when target_kind = 'rate' then 100.0 * numerator / nullif(denominator, 0)
+            else numerator
+        end as actual_value
+    from computed
+)
+
+select
+    unit_code,
+    as_of,
+    indicator_code,
+    window_start,
+    window_end,
+    numerator,
+    denominator,
+    actual_value,
+    target_value,
+    100.0 * actual_value / nullif(target_value, 0) as achievement_pct
+from with_actuals

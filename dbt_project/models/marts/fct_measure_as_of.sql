@@ -1,0 +1,20 @@
+-- Companion of fct_indicator_progress (not in CONTRACT §6; added, see CHANGELOG): every
+-- measure behind each progress row, e.g. CT8's pending stock beside its activations.
+select
+    scope_windows.unit_code,
+    scope_windows.as_of,
+    scope_windows.indicator_code,
+    scope_windows.window_start,
+    scope_windows.window_end,
+    measures.measure_code,
+    coalesce(measure_values.value, 0)::double as value,
+    measure_values.last_period
+from {{ ref('int_scope_windows_listed') }} as scope_windows
+inner join {{ ref('measures') }} as measures using (indicator_code)
+left join {{ ref('int_scope_measures_aggregated') }} as measure_values
+    on measure_values.unit_code = scope_windows.unit_code
+    and measure_values.as_of = scope_windows.as_of
+    and measure_values.indicator_code = scope_windows.indicator_code
+    and measure_values.window_start = scope_windows.window_start
+    and measure_values.window_end = scope_windows.window_end
+    and measure_values.measure_code = measures.measure_code

@@ -1,0 +1,9 @@
+select
+    unit_code,
+    period,
+    measure_code,
+    value,
+    source_file,
+    report_date
+from {{ ref('int_measure_values_resolved') }}
+where value is not null

@@ -1,0 +1,42 @@
+-- One row per reporting unit active in a month, from the first month in the data
+-- through the later of the as-of month and the last month in the data.
+with winners as (
+    select * from {{ ref('int_report_versions_ranked') }} where is_winner
+),
+
+months as (
+    select unnest(generate_series(
+        min(period), greatest(max(period), {{ as_of_date() }}), interval 1 month
+    ))::date as period
+    from winners
+),
+
+deadline as (
+    select setting_value::integer as deadline_day
+    from {{ ref('stg_reference__settings') }}
+    where setting_key = 'submission_deadline_day'
+),
+
+unit_months as (
+    select units.unit_code, months.period
+    from {{ ref('stg_reference__units') }} as units
+    cross join months
+    where not units.is_root
+        and months.period >= coalesce(units.active_from, months.period)
+        and months.period <= coalesce(units.active_to, months.period)
+)
+
+select
+    unit_months.unit_code,
+    unit_months.period,
+    case when winners.unit_code is null then 'missing' else 'submitted' end as status,
+    winners.received_at,
+    case
+        when winners.unit_code is not null
+            then winners.received_at > {{ submission_deadline('unit_months.period', 'deadline.deadline_day') }}
+    end as is_late
+from unit_months
+cross join deadline
+left join winners
+    on winners.unit_code = unit_months.unit_code
+    and winners.period = unit_months.period

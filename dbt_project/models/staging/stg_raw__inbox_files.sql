@@ -1,0 +1,23 @@
+with source as (
+    select * from {{ source('raw', 'inbox_files') }}
+),
+
+renamed as (
+    select
+        batch_id,
+        file_name,
+        sha256,
+        size_bytes,
+        file_mtime::timestamptz as file_mtime,
+        file_format,
+        parse_status,
+        error_code,
+        error_detail,
+        duplicate_of,
+        sheet_name,
+        encoding,
+        ingested_at::timestamptz as ingested_at
+    from source
+)
+
+select * from renamed
