@@ -1,0 +1,17 @@
+"""The code location: merges each part's assets, checks, jobs and automation."""
+
+import dagster as dg
+
+from orchestration.automation import inbox_sensor, monthly_job, monthly_schedule
+from orchestration.ingestion_assets import inbox_ingestion, reference_specs
+from orchestration.reporting_assets import monthly_report, published_warehouse
+from orchestration.resources import PipelineConfig, dbt_resource
+from orchestration.warehouse_assets import warehouse_models
+
+defs = dg.Definitions(
+    assets=[*reference_specs, inbox_ingestion, warehouse_models, published_warehouse, monthly_report],
+    jobs=[monthly_job],
+    schedules=[monthly_schedule],
+    sensors=[inbox_sensor],
+    resources={"pipeline": PipelineConfig(), "dbt": dbt_resource()},
+)

@@ -1,0 +1,63 @@
+"""Publishing and reporting assets, downstream of the marts."""
+
+
+from datetime import date
+
+import dagster as dg
+
+from orchestration.partitions import monthly_partitions
+from orchestration.publishing import (
+    export_marts_to_parquet,
+    province_progress_markdown,
+    publish_build,
+)
+from orchestration.resources import PipelineConfig
+from orchestration.warehouse_assets import MART_KEYS
+from reports.writer import write_reports
+
+PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
+
+
+@dg.asset(
+    key=PUBLISHED_WAREHOUSE,
+    deps=MART_KEYS,
+    partitions_def=monthly_partitions,
+    group_name="warehouse",
+    kinds={"duckdb", "parquet"},
+    description=(
+        "Kho dữ liệu công bố (schema marts) và bản Parquet / the published warehouse, "
+        "replaced atomically only after every blocking check passed."
+    ),
+)
+def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
+    paths = pipeline.paths()
+    publish_build(paths.build_db, paths.warehouse)
+    exported = export_marts_to_parquet(paths.warehouse, paths.output / "parquet")
+    return dg.MaterializeResult(
+        metadata={
+            "warehouse": dg.MetadataValue.path(str(paths.warehouse)),
+            "parquet_files": len(exported),
+            "province_progress": dg.MetadataValue.md(
+                province_progress_markdown(paths.warehouse, context.partition_key)
+            ),
+        }
+    )
+
+
+@dg.asset(
+    deps=[PUBLISHED_WAREHOUSE],
+    partitions_def=monthly_partitions,
+    group_name="reporting",
+    kinds={"markdown", "html"},
+    description="Báo cáo tiến độ tháng (tiếng Việt) / the month's progress report.",
+)
+def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
+    paths = pipeline.paths()
+    as_of = date.fromisoformat(context.partition_key + "-01")
+    written = write_reports(paths.warehouse, paths.output, as_of)
+    return dg.MaterializeResult(
+        metadata={
+            **{f"{kind}_path": dg.MetadataValue.path(str(path)) for kind, path in written.items()},
+            "preview": dg.MetadataValue.md(written["markdown"].read_text(encoding="utf-8")),
+        }
+    )

@@ -1,0 +1,71 @@
+"""The one place that knows the DEAN5299_* variables and their defaults (CONTRACT §5).
+
+Resolved when a run starts, never at import time, so that the same code location
+serves the shipped sample, a test's temporary folders and production alike.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+DEFAULTS = {
+    "DEAN5299_INBOX": PROJECT_ROOT / "sample" / "inbox",
+    "DEAN5299_REFERENCE": PROJECT_ROOT / "sample" / "reference",
+    "DEAN5299_WAREHOUSE": PROJECT_ROOT / "warehouse" / "dean5299.duckdb",
+    "DEAN5299_OUTPUT": PROJECT_ROOT / "output",
+}
+
+
+@dataclass(frozen=True)
+class PipelinePaths:
+    inbox: Path
+    reference: Path
+    warehouse: Path
+    output: Path
+    raw_store: Path
+
+    @property
+    def build_db(self) -> Path:
+        """dbt builds here; publishing renames it over `warehouse` (docs/architecture.md)."""
+        return self.warehouse.with_name(self.warehouse.name + ".building")
+
+    def dbt_env(self) -> dict[str, str]:
+        """What dbt's profile and sources read (env_var) in its subprocess."""
+        return {
+            "DEAN5299_RAW_STORE": str(self.raw_store),
+            "DEAN5299_REFERENCE": str(self.reference),
+            "DEAN5299_BUILD_DB": str(self.build_db),
+        }
+
+    def as_env(self) -> dict[str, str]:
+        return {
+            "DEAN5299_INBOX": str(self.inbox),
+            "DEAN5299_REFERENCE": str(self.reference),
+            "DEAN5299_WAREHOUSE": str(self.warehouse),
+            "DEAN5299_OUTPUT": str(self.output),
+            "DEAN5299_RAW_STORE": str(self.raw_store),
+        }
+
+
+def resolve_paths(env: Mapping[str, str] | None = None) -> PipelinePaths:
+    env = os.environ if env is None else env
+
+    def pick(name: str) -> Path:
+        value = env.get(name) or DEFAULTS[name]
+        return Path(value).expanduser().resolve()
+
+    warehouse = pick("DEAN5299_WAREHOUSE")
+    raw_store = env.get("DEAN5299_RAW_STORE") or warehouse.parent / "raw"
+    return PipelinePaths(
+        inbox=pick("DEAN5299_INBOX"),
+        reference=pick("DEAN5299_REFERENCE"),
+        warehouse=warehouse,
+        output=pick("DEAN5299_OUTPUT"),
+        raw_store=Path(raw_store).expanduser().resolve(),
+    )

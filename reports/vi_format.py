@@ -1,0 +1,39 @@
+"""Numbers written the Vietnamese way (45.600; 8,46), through Babel's `vi` locale."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+
+LOCALE = "vi"
+
+
+def round_half_up(value: float, digits: int = 0) -> Decimal:
+    """Reports round half up (CONTRACT §2); floats go through repr to avoid 8.4999999."""
+    quantum = Decimal(1).scaleb(-digits)
+    return Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def number(value: float | int, digits: int = 0) -> str:
+    """45600 -> '45.600'; number(8.4649, 2) -> '8,46'."""
+    rounded = round_half_up(value, digits)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(rounded, format=pattern, locale=LOCALE)
+
+
+def percent(value: float, digits: int = 0) -> str:
+    """A percentage already in percent units: 8.46 -> '8%' (whole percents by default)."""
+    return number(value, digits) + "%"
+
+
+def percent_floor(value: float) -> str:
+    """'hơn 21%' style: the whole percent below the value."""
+    floored = Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_FLOOR)
+    return format_decimal(floored, format="#,##0", locale=LOCALE) + "%"
+
+
+def month_label(period: str) -> str:
+    """'2024-04' -> 'tháng 4/2024'."""
+    year, month = period.split("-")[:2]
+    return f"tháng {int(month)}/{year}"
