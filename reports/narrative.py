@@ -12,12 +12,12 @@ SEVERITY_LABELS = {"error": "Lỗi", "warn": "Cảnh báo", "info": "Lưu ý"}
 
 # What each indicator counts, as the article says it ("{n} hồ sơ ...").
 COUNT_PHRASES = {
-    "CT3": "hồ sơ dịch vụ công trực tuyến do ĐVTN hỗ trợ người dân nộp",
-    "CT4": "tin, bài tuyên truyền về dịch vụ công trực tuyến được đăng trên trang thông tin điện tử, mạng xã hội",
-    "CT5": "hộ gia đình được hướng dẫn, hỗ trợ mở tài khoản VNeID",
-    "CT6": "công dân được hỗ trợ mở tài khoản thanh toán điện tử",
-    "CT7": "công dân được hỗ trợ đăng ký chữ ký số cá nhân",
-    "CT8": "tài khoản VNeID được hỗ trợ kích hoạt thành công",
+    "CT3": "hồ sơ",
+    "CT4": "tin, bài",
+    "CT5": "hộ gia đình",
+    "CT6": "công dân",
+    "CT7": "công dân",
+    "CT8": "tài khoản",
 }
 RATE_PHRASES = {
     "CT1": "tài khoản có phát sinh giao dịch thực tế",
@@ -59,10 +59,10 @@ def count_sentence(row: ProgressRow) -> str:
             return f"{number(row.numerator)} {phrase} ({window_label(row)})"
         return (
             f"{number(row.numerator)} {phrase}, {_achievement(row)} {window_label(row)} "
-            f"({number(row.target_value)} người, theo tỷ lệ trên số công dân từ 14 tuổi trở lên)"
+            f"({number(row.target_value)} người, tính theo số công dân từ 14 tuổi trở lên)"
         )
-    target = f" ({number(row.target_value)})" if row.target_value is not None else ""
-    return f"{number(row.numerator)} {phrase}, {_achievement(row)} {window_label(row)}{target}"
+    target = f" ({number(row.target_value)} {phrase})" if row.target_value is not None else ""
+    return f"có {number(row.numerator)} {phrase}, {_achievement(row)} {window_label(row)}{target}"
 
 
 def growth_sentence(row: ProgressRow, as_of: date) -> str | None:
@@ -72,7 +72,7 @@ def growth_sentence(row: ProgressRow, as_of: date) -> str | None:
         return None
     growth = 100.0 * (row.numerator / row.previous_quarter_numerator - 1)
     quarter = ROMAN_QUARTERS[(quarter_end.month - 1) // 3 + 1]
-    direction = "tăng hơn" if growth >= 0 else "giảm"
+    direction = "tăng hơn" if growth >= 0 else "giảm hơn"
     return f"{direction} {percent_floor(abs(growth))} so với thời điểm hết quý {quarter}/{quarter_end.year}"
 
 
@@ -97,7 +97,7 @@ def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
     if code == "CT8" and pending is not None:
         extras.append(f"còn lại {number(pending)} tài khoản đang ở trạng thái chờ duyệt")
     number_label = code.removeprefix("CT")
-    return f"**Chỉ tiêu {number_label}:** {first.indicator_name}: " + "; ".join(parts + extras) + "."
+    return f"**Chỉ tiêu {number_label}** ({first.indicator_name}): " + "; ".join(parts + extras) + "."
 
 
 def issues_section(issues: list[Issue]) -> list[str]:

@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test` (each sets itself up).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+AS_OF ?= 2024-04
+
+.PHONY: setup run test lint dev sample benchmark clean
+
+setup: $(VENV)/.installed dbt_project/target/manifest.json
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f) dbt_project/dbt_project.yml
+	$(BIN)/python -m orchestration.dbt_manifest
+
+# Git does not keep file times; the sample's receipt times live in sample/inbox_mtimes.csv.
+run: setup
+	$(BIN)/python sample/generate_sample.py --restore-mtimes
+	$(BIN)/dean5299 run --as-of $(AS_OF)
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+# The Dagster UI on http://127.0.0.1:3000 (assets, checks, schedule, sensor).
+dev: setup
+	mkdir -p .dagster_home && touch .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+sample: setup
+	$(BIN)/python sample/generate_sample.py
+
+benchmark: setup
+	$(BIN)/python benchmarks/ingestion_benchmark.py
+
+clean:
+	rm -rf warehouse output dbt_project/target .dagster_home
