@@ -19,7 +19,7 @@ select
     part.value::double as observed_value,
     whole.value::double as limit_value,
     measures.measure_name || ' tháng ' || strftime(part.period, '%-m/%Y') || ' ('
-        || {{ vi_number('part.value') }} || ') lớn hơn ' || lower(whole_measures.measure_name)
+        || {{ vi_number('part.value') }} || ') lớn hơn ' || whole_measures.measure_name
         || ' (' || {{ vi_number('whole.value') }} || ').' as message
 from pairs
 inner join monthly as part on part.measure_code = pairs.part_code

@@ -1,0 +1,138 @@
+"""The shipped sample, run through the real CLI, reproduces the published figures (§7)."""
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# indicator -> (numerator, denominator, target) as published for April 2024.
+PUBLISHED = {
+    "CT1": (3857, 45600, 40),
+    "CT2": (1458, 1669, 80),
+    "CT3": (21458, None, 66000),
+    "CT4": (333, None, 2138),
+    "CT6": (26353, None, 294021),
+    "CT8": (5867, None, 190759),
+}
+REPORT_PHRASES = [
+    "3.857/45.600",
+    "đạt tỷ lệ 8%",
+    "1.458/1.669",
+    "đạt tỷ lệ 87%",
+    "21.458 hồ sơ, đạt 33%",
+    "66.000",
+    "333 tin, bài, đạt 16%",
+    "2.138",
+    "8.313 hộ gia đình, đạt 5%",
+    "160.000",
+    "400.000",
+    "26.353 công dân, đạt 9%",
+    "294.021",
+    "10.152 công dân, đạt 7%",
+    "tăng hơn 21% so với thời điểm hết quý I/2024",
+    "5.867 tài khoản",
+    "190.759",
+    "trước ngày 01/7/2024",
+    "còn lại 4.572 tài khoản đang ở trạng thái chờ duyệt",
+]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, dbt_manifest):
+    from tests.conftest import SAMPLE, Workspace
+
+    import shutil
+    import sys
+
+    ws = Workspace(tmp_path_factory.mktemp("golden"))
+    shutil.copytree(SAMPLE / "inbox", ws.inbox)
+    shutil.copytree(SAMPLE / "reference", ws.reference)
+    sys.path.insert(0, str(SAMPLE))
+    from sample_mtimes import restore_mtimes
+
+    restore_mtimes(ws.inbox, SAMPLE / "inbox_mtimes.csv")
+    result = ws.run_cli("run", "--as-of", "2024-04")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return ws, result
+
+
+def province_rows(ws, as_of="2024-04-01"):
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        rows = con.execute(
+            """
+            select p.indicator_code, p.window_start::varchar, p.window_end::varchar, p.numerator,
+                   p.denominator, p.actual_value, p.target_value, p.achievement_pct
+            from marts.fct_indicator_progress p join marts.dim_unit u using (unit_code)
+            where u.level = 'province' and p.as_of = ?
+            """,
+            [as_of],
+        ).fetchall()
+    return {(r[0], r[1], r[2]): r[3:] for r in rows}
+
+
+def test_published_figures_in_the_warehouse(sample_run):
+    ws, _ = sample_run
+    rows = province_rows(ws)
+    year = ("2024-01-01", "2024-12-01")
+    for code, (numerator, denominator, target) in PUBLISHED.items():
+        window = ("2024-01-01", "2024-06-01") if code == "CT8" else year
+        got = rows[(code, *window)]
+        assert got[0] == numerator, code
+        assert got[1] == denominator, code
+        assert got[3] == target, code
+    ct1 = rows[("CT1", *year)]
+    assert ct1[2] == pytest.approx(100 * 3857 / 45600)
+    assert ct1[4] == pytest.approx(100 * (100 * 3857 / 45600) / 40)
+    ct5_year = rows[("CT5", *year)]
+    assert ct5_year[0] == 8313 and ct5_year[3] == 160000
+    ct5_programme = rows[("CT5", "2022-01-01", "2027-12-01")]
+    assert ct5_programme[3] == 400000
+    ct7 = rows[("CT7", *year)]
+    assert ct7[0] == 10152
+    assert round(ct7[4]) == 7  # 7 % of 10 % of citizens aged 14+
+    ct7_q1 = province_rows(ws, "2024-03-01")[("CT7", *year)]
+    assert 10152 / ct7_q1[0] - 1 > 0.21
+
+
+def test_pending_stock_beside_activations(sample_run):
+    ws, _ = sample_run
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        pending = con.execute(
+            """
+            select value from marts.fct_measure_as_of m join marts.dim_unit u using (unit_code)
+            where u.level = 'province' and m.as_of = '2024-04-01' and m.measure_code = 'vneid_pending'
+            """
+        ).fetchall()
+    assert pending == [(4572,)]
+
+
+def test_report_reads_like_the_article(sample_run):
+    ws, result = sample_run
+    report = (ws.output / "2024-04" / "bao_cao_2024-04.md").read_text(encoding="utf-8")
+    for phrase in REPORT_PHRASES:
+        assert phrase in report, phrase
+    assert (ws.output / "2024-04" / "bao_cao_2024-04.html").exists()
+    assert "bao_cao_2024-04.md" in result.stdout
+
+
+def test_nothing_lost_and_every_file_logged(sample_run):
+    ws, _ = sample_run
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        unbalanced = con.execute(
+            "select count(*) from marts.fct_file_ingestion where rows_read <> rows_loaded + rows_rejected"
+        ).fetchone()[0]
+        statuses = dict(con.execute("select status, count(*) from marts.fct_file_ingestion group by 1").fetchall())
+    assert unbalanced == 0
+    assert statuses.get("duplicate") == 1
+    assert statuses.get("skipped") == 1
+    inbox_files = [p for p in ws.inbox.rglob("*") if p.is_file()]
+    assert sum(statuses.values()) == len(inbox_files)
+
+
+def test_rerun_is_idempotent(sample_run):
+    ws, _ = sample_run
+    before = province_rows(ws)
+    result = ws.run_cli("run", "--as-of", "2024-04")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert province_rows(ws) == before
+    assert (ws.output / "parquet" / "fct_indicator_progress.parquet").exists()
