@@ -1,0 +1,248 @@
+"""Landing the inbox in the raw store: the entry point the Dagster asset calls.
+
+A file observation is logged once per (file_name, sha256). A file whose
+(file_name, size, mtime) is already in the log is not read again, which keeps a re-run
+over an unchanged inbox to a directory scan plus one small Parquet read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingestion import raw_store as store
+from ingestion.file_reader import ACCEPTED_FORMATS, parse_path, sha256_of
+from ingestion.parsed import DUPLICATE, PARSED, REJECTED, SKIPPED, ParsedFile, ParsedRow
+
+# A template parses in ~0.5 ms here, while a pool takes 0.2-0.4 s to start and ships every
+# row back pickled: below this many files the pool is slower (docs/benchmarks.md).
+PARALLEL_THRESHOLD = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """One file observation logged by this run."""
+
+    file_name: str
+    sha256: str
+    file_format: str
+    parse_status: str
+    error_code: str | None = None
+    error_detail: str | None = None
+    duplicate_of: str | None = None
+    rows_read: int = 0
+    rows_with_errors: int = 0
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    files_seen: int  # every file found in the inbox
+    files_new: int  # file observations logged by this run
+    files_parsed: int
+    files_rejected: int
+    files_duplicate: int
+    files_skipped: int
+    rows_read: int
+    rows_with_errors: int  # rows with a value_error or period_error (ingestion level)
+    batch_id: str | None  # None when nothing new was found
+    files: list[FileResult] = field(default_factory=list)
+    # Found but not readable from disk (vanished, no permission, changed while read):
+    # not logged, so they are tried again next run.
+    files_not_read: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    file_name: str  # relative to the inbox, '/'-separated
+    path: str
+    size: int
+    mtime_us: int
+    file_format: str  # the extension, lower-cased, without the dot
+
+
+def _scan(inbox: Path, skip: Path) -> list[_Found]:
+    """Every regular file under the inbox, any depth (the raw store excluded)."""
+    found: list[_Found] = []
+    folders = [str(inbox)]
+    skip = skip.resolve()
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # a folder removed or unreadable while scanning
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if Path(entry.path).resolve() != skip:
+                    folders.append(entry.path)
+            elif entry.is_file():
+                stat = entry.stat()
+                name = os.path.relpath(entry.path, inbox).replace(os.sep, "/")
+                file_format = os.path.splitext(entry.name)[1].lower().lstrip(".")
+                found.append(
+                    _Found(name, entry.path, stat.st_size, stat.st_mtime_ns // 1000, file_format)
+                )
+    return found
+
+
+def _parse_all(jobs: list[tuple[str, str, str]], workers: int) -> list[ParsedFile | None]:
+    """parse_path over [(path, format, sha256)], in a process pool when there are many."""
+    if workers < 2 or len(jobs) < PARALLEL_THRESHOLD:
+        return [parse_path(*job) for job in jobs]
+    # forkserver, not fork: the caller (Dagster) runs threads, which fork can deadlock;
+    # and it starts workers faster than spawn.
+    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+        chunk = max(1, len(jobs) // (workers * 8))
+        return list(pool.map(parse_path, *zip(*jobs, strict=True), chunksize=chunk))
+
+
+class _Batch:
+    """The rows of one batch, as columns, and the per-file results."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list] = {n: [] for n in store.INBOX_FILES_SCHEMA.names}
+        self.rows: dict[str, list] = {n: [] for n in store.REPORT_ROWS_SCHEMA.names}
+        self.results: list[FileResult] = []
+
+    def add(
+        self, found: _Found, sha: str, parsed: ParsedFile, duplicate_of: str | None = None
+    ) -> None:
+        record = {
+            "file_name": found.file_name,
+            "sha256": sha,
+            "size_bytes": found.size,
+            "file_mtime": found.mtime_us,
+            "file_format": found.file_format,
+            "parse_status": parsed.status,
+            "error_code": parsed.error_code,
+            "error_detail": parsed.error_detail,
+            "duplicate_of": duplicate_of,
+            "sheet_name": parsed.sheet_name,
+            "encoding": parsed.encoding,
+        }
+        for name, value in record.items():
+            self.files[name].append(value)
+        for row in parsed.rows:
+            self.rows["sha256"].append(sha)
+            self.rows["file_name"].append(found.file_name)
+            self.rows["file_mtime"].append(found.mtime_us)
+            for name, value in zip(ParsedRow._fields, row, strict=True):
+                self.rows[name].append(value)
+        self.results.append(
+            FileResult(
+                file_name=found.file_name,
+                sha256=sha,
+                file_format=found.file_format,
+                parse_status=parsed.status,
+                error_code=parsed.error_code,
+                error_detail=parsed.error_detail,
+                duplicate_of=duplicate_of,
+                rows_read=len(parsed.rows),
+                rows_with_errors=sum(row.has_error for row in parsed.rows),
+            )
+        )
+
+    def tables(self, batch_id: str, ingested_at: dt.datetime) -> tuple[pa.Table, pa.Table]:
+        n_files, n_rows = len(self.results), len(self.rows["sha256"])
+        self.files["batch_id"] = [batch_id] * n_files
+        self.files["ingested_at"] = [ingested_at] * n_files
+        self.rows["batch_id"] = [batch_id] * n_rows
+        return (
+            pa.Table.from_pydict(self.files, schema=store.INBOX_FILES_SCHEMA),
+            pa.Table.from_pydict(self.rows, schema=store.REPORT_ROWS_SCHEMA),
+        )
+
+
+def _index_log(raw_store: Path) -> tuple[set, set, dict[str, str]]:
+    """From the inbox_files log: the (name, size, mtime_us) and (name, sha256) already
+    logged, and for each sha256 read before, the file_name of the copy that was read."""
+    log_table = store.read_inbox_log(raw_store)
+    log = log_table.to_pydict()
+    mtimes_us = log_table.column("file_mtime").cast(pa.int64()).to_pylist()
+    known_stats = set(zip(log["file_name"], log["size_bytes"], mtimes_us, strict=True))
+    known_pairs = set(zip(log["file_name"], log["sha256"], strict=True))
+    read_copy: dict[str, str] = {}
+    for name, sha, status in zip(log["file_name"], log["sha256"], log["parse_status"], strict=True):
+        if status in (PARSED, REJECTED):
+            read_copy.setdefault(sha, name)
+    return known_stats, known_pairs, read_copy
+
+
+def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) -> IngestSummary:
+    """Log every new file observation of the inbox and land its rows in the raw store.
+
+    `workers` caps the parser processes (default: the CPU count); fewer than
+    PARALLEL_THRESHOLD new files are parsed in this process.
+    """
+    inbox, raw_store = Path(inbox), Path(raw_store)
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder not found: {inbox}")
+    started = dt.datetime.now(dt.UTC)
+    store.ensure_raw_store(raw_store)
+
+    known_stats, known_pairs, read_copy = _index_log(raw_store)
+    found = _scan(inbox, skip=raw_store)
+    new = [f for f in found if (f.file_name, f.size, f.mtime_us) not in known_stats]
+    new.sort(key=lambda f: (f.mtime_us, f.file_name))  # "the copy seen later" is a duplicate
+
+    # Phase 1, in (mtime, path) order: hash, and decide each file's fate; status None
+    # means "parse it" (parsed or rejected is then the parser's answer).
+    plan: list[tuple[_Found, str, str | None, str | None]] = []  # file, sha, status, dup_of
+    not_read: list[str] = []
+    for f in new:
+        try:
+            sha = sha256_of(f.path)
+        except OSError:
+            not_read.append(f.file_name)
+            continue
+        if (f.file_name, sha) in known_pairs:
+            continue  # same bytes at the same path (touched or copied back)
+        known_pairs.add((f.file_name, sha))
+        if f.file_format not in ACCEPTED_FORMATS:
+            plan.append((f, sha, SKIPPED, None))
+        elif sha in read_copy:
+            plan.append((f, sha, DUPLICATE, read_copy[sha]))
+        else:
+            read_copy[sha] = f.file_name
+            plan.append((f, sha, None, None))
+
+    # Phase 2: parse the files to read (the slow part), then log in plan order.
+    jobs = [(f.path, f.file_format, sha) for f, sha, status, _ in plan if status is None]
+    parsed = iter(_parse_all(jobs, workers or os.cpu_count() or 1))
+    batch = _Batch()
+    for f, sha, status, duplicate_of in plan:
+        if status is not None:
+            batch.add(f, sha, ParsedFile(status), duplicate_of)
+        elif result := next(parsed):
+            batch.add(f, sha, result)
+        else:
+            not_read.append(f.file_name)  # changed while this run read it
+
+    batch_id = None
+    if batch.results:
+        batch_id = store.new_batch_id(started)
+        store.write_batch(raw_store, batch_id, *batch.tables(batch_id, started))
+
+    results = batch.results
+    by_status = {
+        s: sum(r.parse_status == s for r in results) for s in (PARSED, REJECTED, DUPLICATE, SKIPPED)
+    }
+    return IngestSummary(
+        files_seen=len(found),
+        files_new=len(results),
+        files_parsed=by_status[PARSED],
+        files_rejected=by_status[REJECTED],
+        files_duplicate=by_status[DUPLICATE],
+        files_skipped=by_status[SKIPPED],
+        rows_read=sum(r.rows_read for r in results),
+        rows_with_errors=sum(r.rows_with_errors for r in results),
+        batch_id=batch_id,
+        files=results,
+        files_not_read=not_read,
+    )
