@@ -1,6 +1,10 @@
--- The target of each progress row, in the scope's own terms:
--- own row first; for the root without one, the sum of unit targets (count kinds);
--- for a unit without one, the root's rate or population_share target.
+-- The target of each progress row, in the scope's own terms (CONTRACT §3):
+-- own row first; for the root without one, the sum of unit targets (count kinds),
+-- with the sum of their baselines (the province's numerator sums the units' counts,
+-- so it carries what they had achieved before the data, too); for a unit without
+-- one, the root's rate or population_share target (a count target on the root is
+-- the province's alone). population_share becomes a count: share % x population 14+
+-- of the as-of year.
 with scope_windows as (
     select * from {{ ref('int_scope_windows_listed') }}
 ),
@@ -20,7 +24,10 @@ indicators as (
 ),
 
 unit_target_sums as (
-    select indicator_code, window_start, window_end, sum(target_value) as target_value
+    select
+        indicator_code, window_start, window_end,
+        sum(target_value) as target_value,
+        sum(baseline) as baseline
     from targets
     where not is_root
     group by all
@@ -50,13 +57,17 @@ select
     scope_windows.window_end,
     indicators.target_kind,
     own.target_value as own_target_value,
-    coalesce(own.baseline, 0) as baseline,
+    case
+        when own.unit_code is not null then coalesce(own.baseline, 0)
+        when units.is_root and indicators.target_kind = 'count' then coalesce(unit_target_sums.baseline, 0)
+        else 0
+    end as baseline,
     population.population_14_plus,
     case indicators.target_kind
         when 'count' then coalesce(own.target_value, case when units.is_root then unit_target_sums.target_value end)
         when 'rate' then coalesce(own.target_value, root_target.target_value)
         when 'population_share' then
-            coalesce(own.target_value, root_target.target_value) / 100.0 * population.population_14_plus
+            coalesce(own.target_value, root_target.target_value) * population.population_14_plus / 100.0
     end as target_value
 from scope_windows
 inner join units on scope_windows.unit_code = units.unit_code

@@ -1,0 +1,48 @@
+-- Blocking: fct_indicator_progress has exactly the rows of CONTRACT §6 - the root with
+-- every window of each indicator, each unit active in the as-of month with the windows
+-- set on the root or on itself, every as-of month of the run inside each window - no
+-- row missing (a join that drops rows) and none too many (a fan-out, a merged unit).
+with units as (
+    select * from {{ ref('stg_reference__units') }}
+),
+
+targets as (
+    select distinct targets.indicator_code, targets.unit_code, targets.window_start, targets.window_end,
+        units.is_root as set_on_root
+    from {{ ref('stg_reference__targets') }} as targets
+    inner join units using (unit_code)
+),
+
+months as (
+    select * from {{ ref('int_as_of_months') }}
+),
+
+expected as (
+    select distinct units.unit_code, months.as_of, targets.indicator_code, targets.window_start, targets.window_end
+    from units
+    cross join months
+    inner join targets on months.as_of between targets.window_start and targets.window_end
+    where units.is_root
+        or (
+            (targets.set_on_root or targets.unit_code = units.unit_code)
+            and months.as_of >= coalesce(units.active_from, months.as_of)
+            and months.as_of <= coalesce(units.active_to, months.as_of)
+        )
+),
+
+actual as (
+    select unit_code, as_of, indicator_code, window_start, window_end
+    from {{ ref('fct_indicator_progress') }}
+),
+
+missing as (
+    select 'missing' as problem, * from (select * from expected except all select * from actual)
+),
+
+unexpected as (
+    select 'unexpected' as problem, * from (select * from actual except all select * from expected)
+)
+
+select * from missing
+union all
+select * from unexpected
