@@ -4,12 +4,14 @@ import dagster as dg
 
 from orchestration.automation import inbox_sensor, monthly_job, monthly_schedule
 from orchestration.ingestion_assets import inbox_ingestion, reference_specs
+from orchestration.quality_checks import quality_checks
 from orchestration.reporting_assets import monthly_report, published_warehouse
 from orchestration.resources import PipelineConfig, dbt_resource
 from orchestration.warehouse_assets import warehouse_models
 
 defs = dg.Definitions(
     assets=[*reference_specs, inbox_ingestion, warehouse_models, published_warehouse, monthly_report],
+    asset_checks=quality_checks,
     jobs=[monthly_job],
     schedules=[monthly_schedule],
     sensors=[inbox_sensor],

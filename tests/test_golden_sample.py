@@ -136,3 +136,29 @@ def test_rerun_is_idempotent(sample_run):
     assert result.returncode == 0, result.stderr[-2000:]
     assert province_rows(ws) == before
     assert (ws.output / "parquet" / "fct_indicator_progress.parquet").exists()
+
+
+def test_data_quality_issues_are_exactly_the_planted_anomalies(sample_run):
+    # docs/sample.md "Expected fct_data_quality_issues"; docs/data_quality.md lists them.
+    ws, _ = sample_run
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        found = con.execute(
+            """
+            select rule_id, severity, unit_code, strftime(period, '%Y-%m'), measure_code,
+                   observed_value, limit_value
+            from marts.fct_data_quality_issues
+            """
+        ).fetchall()
+    expected = [
+        ("part_exceeds_whole", "error", "HBH", "2024-04", "dossiers_online", 45, 44),
+        ("pending_unexplained", "warn", "HDP", "2024-03", "vneid_pending", 673, 638),
+        ("stock_decreased", "warn", "TPBA", "2024-03", "accounts_total", 6072, 6157),
+        ("cumulative_mismatch", "warn", "HPT", "2024-04", "payment_accounts", 2066, 2791),
+        ("missing_submission", "warn", "HLT", "2024-02", None, None, None),
+        ("late_submission", "info", "DKDN", "2024-01", None, 86, 0),
+        ("late_submission", "info", "DKDN", "2024-02", None, 57, 0),
+        ("late_submission", "info", "DKDN", "2024-03", None, 26, 0),
+        ("targets_inconsistent", "info", "TDBA", "2024-01", None, 65000, 66000),
+    ]
+    by_key = lambda row: str(row[:5])  # noqa: E731
+    assert sorted(found, key=by_key) == sorted(expected, key=by_key)

@@ -1,5 +1,17 @@
--- Every §8 rule is its own model in models/quality/ (dq_*); this mart unions them.
-{% set rule_models = ['dq_part_exceeds_whole', 'dq_submission_timeliness'] %}
+-- The CONTRACT §8 catalogue: every rule is its own model in models/quality/ (dq_<rule_id>),
+-- this mart unions them. The rules only flag; none of them blocks publication.
+{% set rule_models = [
+    'dq_part_exceeds_whole',
+    'dq_activations_exceed_pending',
+    'dq_pending_unexplained',
+    'dq_stock_decreased',
+    'dq_outlier_vs_history',
+    'dq_exceeds_population',
+    'dq_cumulative_mismatch',
+    'dq_targets_inconsistent',
+    'dq_missing_submission',
+    'dq_late_submission',
+] %}
 {% for rule_model in rule_models %}
 select rule_id, severity, unit_code, period, measure_code, observed_value, limit_value, message
 from {{ ref(rule_model) }}

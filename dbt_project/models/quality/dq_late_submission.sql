@@ -1,0 +1,37 @@
+-- late_submission (info): the winning report of a unit-month was received (file
+-- modification time) after the deadline. observed_value = calendar days after the
+-- deadline day (Asia/Ho_Chi_Minh), limit_value = 0 days.
+with status as (
+    select * from {{ ref('fct_submission_status') }}
+),
+
+deadline as (
+    select setting_value::integer as deadline_day
+    from {{ ref('stg_reference__settings') }}
+    where setting_key = 'submission_deadline_day'
+),
+
+late as (
+    select
+        status.unit_code,
+        status.period,
+        timezone('Asia/Ho_Chi_Minh', status.received_at) as received_local,
+        (status.period + interval 1 month + to_days(deadline.deadline_day - 1))::date as deadline_date
+    from status
+    cross join deadline
+    where status.is_late
+)
+
+select
+    'late_submission' as rule_id,
+    'info' as severity,
+    unit_code,
+    period,
+    null::varchar as measure_code,
+    date_diff('day', deadline_date, received_local::date)::double as observed_value,
+    0::double as limit_value,
+    'Báo cáo tháng ' || strftime(period, '%-m/%Y') || ' nộp muộn '
+        || date_diff('day', deadline_date, received_local::date) || ' ngày: nhận lúc '
+        || strftime(received_local, '%H:%M %-d/%-m/%Y') || ', hạn nộp hết ngày '
+        || strftime(deadline_date, '%-d/%-m/%Y') || '.' as message
+from late

@@ -1,0 +1,29 @@
+-- missing_submission (warn): an active unit sent no report for a month whose deadline
+-- (end of day `submission_deadline_day` of the next month, Asia/Ho_Chi_Minh) has passed
+-- when the run happens (run_at, passed by orchestration so a run is reproducible).
+with status as (
+    select * from {{ ref('fct_submission_status') }}
+),
+
+deadline as (
+    select setting_value::integer as deadline_day
+    from {{ ref('stg_reference__settings') }}
+    where setting_key = 'submission_deadline_day'
+)
+
+select
+    'missing_submission' as rule_id,
+    'warn' as severity,
+    status.unit_code,
+    status.period,
+    null::varchar as measure_code,
+    null::double as observed_value,
+    null::double as limit_value,
+    'Chưa nhận được báo cáo tháng ' || strftime(status.period, '%-m/%Y')
+        || ' (hạn nộp hết ngày '
+        || strftime(status.period + interval 1 month + to_days(deadline.deadline_day - 1), '%-d/%-m/%Y')
+        || ').' as message
+from status
+cross join deadline
+where status.status = 'missing'
+    and {{ submission_deadline('status.period', 'deadline.deadline_day') }} < {{ run_at() }}

@@ -1,0 +1,90 @@
+-- outlier_vs_history (warn): a month's flow far outside the unit's own history of that
+-- measure. Method (docs/data_quality.md): modified z-score against the unit's previous
+-- reported months of the measure (the 12 most recent before M, at least 3):
+--     z = (x - median) / s,  s = 1.4826 * MAD
+-- (MAD = median absolute deviation; 1.4826 * MAD estimates a standard deviation, so this
+-- is Iglewicz & Hoaglin's 0.6745 * (x - median) / MAD). Where MAD = 0 (most months
+-- equal), s = 1.2533 * mean absolute deviation; and s is never below 1.4826, the value
+-- of a MAD of one count, since counts are whole numbers. Flagged when |z| > 3.5.
+-- Only months before M are used, so a flag never changes when later months arrive.
+{% set z_limit = 3.5 %}
+{% set min_history = 3 %}
+{% set max_history = 12 %}
+with flows as (
+    select monthly.unit_code, monthly.period, monthly.measure_code, monthly.value
+    from {{ ref('fct_measure_monthly') }} as monthly
+    inner join {{ ref('measures') }} as measures using (measure_code)
+    where measures.aggregation = 'sum'
+),
+
+history as (
+    select
+        flows.unit_code,
+        flows.period,
+        flows.measure_code,
+        flows.value,
+        earlier.value as history_value
+    from flows
+    inner join flows as earlier
+        on earlier.unit_code = flows.unit_code
+        and earlier.measure_code = flows.measure_code
+        and earlier.period < flows.period
+    qualify row_number() over (
+        partition by flows.unit_code, flows.measure_code, flows.period order by earlier.period desc
+    ) <= {{ max_history }}
+),
+
+centre as (
+    select unit_code, period, measure_code, value,
+        median(history_value) as history_median,
+        count(*) as history_months
+    from history
+    group by all
+    having count(*) >= {{ min_history }}
+),
+
+spread as (
+    select
+        centre.unit_code, centre.period, centre.measure_code, centre.value,
+        centre.history_median,
+        median(abs(history.history_value - centre.history_median)) as mad,
+        avg(abs(history.history_value - centre.history_median)) as mean_ad
+    from centre
+    inner join history using (unit_code, period, measure_code)
+    group by all
+),
+
+scored as (
+    select
+        *,
+        greatest(case when mad > 0 then 1.4826 * mad else 1.2533 * mean_ad end, 1.4826) as scale
+    from spread
+),
+
+bounded as (
+    select
+        *,
+        (value - history_median) / scale as z_score,
+        history_median + {{ z_limit }} * scale as upper_limit,
+        greatest(history_median - {{ z_limit }} * scale, 0) as lower_limit
+    from scored
+)
+
+select
+    'outlier_vs_history' as rule_id,
+    'warn' as severity,
+    bounded.unit_code,
+    bounded.period,
+    bounded.measure_code,
+    bounded.value::double as observed_value,
+    (case when bounded.z_score > 0 then bounded.upper_limit else bounded.lower_limit end)::double as limit_value,
+    measures.measure_name || ' tháng ' || strftime(bounded.period, '%-m/%Y')
+        || ' (' || {{ vi_number('bounded.value') }} || ') '
+        || case when bounded.z_score > 0 then 'cao' else 'thấp' end
+        || ' bất thường so với các tháng trước của đơn vị (trung vị '
+        || {{ vi_number('round(bounded.history_median)') }} || ', khoảng bình thường '
+        || {{ vi_number('ceil(bounded.lower_limit)') }} || '–'
+        || {{ vi_number('floor(bounded.upper_limit)') }} || ').' as message
+from bounded
+inner join {{ ref('measures') }} as measures using (measure_code)
+where abs(bounded.z_score) > {{ z_limit }}

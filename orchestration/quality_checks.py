@@ -1,0 +1,265 @@
+"""Great Expectations suites (expectations/) as Dagster asset checks.
+
+Every check is declared `blocking=True` and decides its severity from what failed: a
+failed structural expectation (duplicate keys, rows lost, a rate over a zero
+denominator, a reference row pointing nowhere) gives ERROR, which stops the downstream
+assets (`warehouse/published`, then `monthly_report`), so the published warehouse stays
+as it was; only non-structural expectations failing give WARN, shown in the UI, and the
+run goes on. A unit's anomalies (CONTRACT §8) are rows of fct_data_quality_issues, never
+check failures.
+
+Mart checks read the build file (`PipelinePaths.build_db`, the warehouse being built,
+before it is published) through a read-only DuckDB connection; blocking checks run
+before publication renames that file. The raw check reads the raw store's Parquet (the
+asset's own storage) before dbt runs.
+"""
+
+import csv
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from orchestration.ingestion_assets import RAW_ROWS
+from orchestration.partitions import PROGRAMME_START, TIMEZONE, monthly_partitions
+from orchestration.resources import PipelineConfig
+from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
+
+MEASURES_SEED = DBT_PROJECT_DIR / "seeds" / "measures.csv"
+
+
+def check_result(*outcomes) -> dg.AssetCheckResult:
+    """One check's verdict from one or more suite outcomes (expectations/runner.py)."""
+    failed = [o for outcome in outcomes for o in outcome.failed]
+    blocking = [o for o in failed if o.blocking]
+    metadata: dict = {
+        "expectations": sum(len(outcome.outcomes) for outcome in outcomes),
+        "expectations_failed": len(failed),
+        "rows_validated": sum(outcome.rows for outcome in outcomes),
+    }
+    for outcome in outcomes:
+        metadata[f"suite_{outcome.suite}"] = dg.MetadataValue.md(outcome.markdown())
+    if failed:
+        metadata["failures"] = dg.MetadataValue.json(
+            [
+                {
+                    "suite": outcome.suite,
+                    "expectation": o.name,
+                    "gx": o.expectation,
+                    "blocking": o.blocking,
+                    "unexpected_count": o.unexpected_count,
+                    "sample": o.sample,
+                    "observed": o.observed,
+                    "error": o.error,
+                }
+                for outcome in outcomes
+                for o in outcome.failed
+            ]
+        )
+    names = ", ".join(o.name for o in failed)
+    return dg.AssetCheckResult(
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=(
+            f"Không đạt / failed: {names}"
+            if failed
+            else "Mọi kỳ vọng đều đạt / every expectation passed"
+        ),
+    )
+
+
+@contextmanager
+def build_connection(paths: PipelinePaths) -> Iterator:
+    """Read-only: dbt's subprocess is the only writer of the build file. Outside a run
+    (a check launched alone in the UI after publication) the published file is read."""
+    import duckdb
+
+    path = paths.build_db if paths.build_db.exists() else paths.warehouse
+    with duckdb.connect(str(path), read_only=True) as con:
+        yield con
+
+
+def current_month() -> str:
+    return datetime.now(ZoneInfo(TIMEZONE)).strftime("%Y-%m")
+
+
+def reference_codes(reference: Path) -> tuple[set[str], set[str]]:
+    """(non-root unit codes of units.csv, measure codes of the dbt seed), as dbt reads them."""
+    with (reference / "units.csv").open(encoding="utf-8-sig", newline="") as handle:
+        units = {
+            (row.get("unit_code") or "").strip().upper()
+            for row in csv.DictReader(handle)
+            if (row.get("parent_code") or "").strip()
+        }
+    with MEASURES_SEED.open(encoding="utf-8", newline="") as handle:
+        measures = {row["measure_code"] for row in csv.DictReader(handle)}
+    return units, measures
+
+
+def _month_start(month: str):
+    import pandas as pd
+
+    return pd.Timestamp(f"{month}-01")
+
+
+@dg.asset_check(
+    asset=RAW_ROWS,
+    name="gx_raw_report_rows",
+    blocking=True,
+    description=(
+        "GX: dòng thô đúng kiểu, có nguồn gốc, không âm; mã đơn vị/chỉ số lạ chỉ cảnh báo."
+    ),
+)
+def raw_report_rows_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
+    import duckdb
+
+    from expectations import frames, suites
+    from expectations.runner import validate
+
+    paths = pipeline.paths()
+    units, measures = reference_codes(paths.reference)
+    with duckdb.connect() as con:
+        frame = frames.read_raw_report_rows(con, paths.raw_store)
+    suite = suites.raw_report_rows_suite(
+        units, measures, _month_start(PROGRAMME_START), _month_start(current_month())
+    )
+    return check_result(validate(frame, suite))
+
+
+def _mart_check(table: str, name: str, description: str):
+    """A blocking check on a mart, partitioned like the mart (one result per as-of month)."""
+
+    def decorate(fn):
+        # Partitioned checks are a "preview" feature of Dagster 1.13: the warning is noise.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dg.PreviewWarning)
+            return dg.asset_check(
+                asset=dg.AssetKey(["marts", table]),
+                name=name,
+                blocking=True,
+                partitions_def=monthly_partitions,
+                description=description,
+            )(fn)
+
+    return decorate
+
+
+@_mart_check(
+    "fct_indicator_progress",
+    "gx_indicator_progress",
+    "GX: khóa duy nhất; tỷ lệ trong 0–100 khi tử ≤ mẫu; không chia cho mẫu số 0; "
+    "% đạt = kết quả/chỉ tiêu.",
+)
+def indicator_progress_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
+    from expectations import frames, suites
+    from expectations.runner import validate
+
+    with build_connection(pipeline.paths()) as con:
+        frame = frames.derive_indicator_progress(frames.read_indicator_progress(con))
+    return check_result(validate(frame, suites.indicator_progress_suite()))
+
+
+@_mart_check(
+    "fct_measure_monthly",
+    "gx_measure_monthly",
+    "GX: khóa duy nhất; giá trị nguyên không âm; đơn vị và chỉ số có trong danh mục.",
+)
+def measure_monthly_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
+    from expectations import frames, suites
+    from expectations.runner import validate
+
+    with build_connection(pipeline.paths()) as con:
+        frame = frames.read_measure_monthly(con)
+        units = {
+            code
+            for (code,) in con.execute(
+                "select unit_code from marts.dim_unit where level = 'unit'"
+            ).fetchall()
+        }
+        measures = {
+            code
+            for (code,) in con.execute("select measure_code from reference.measures").fetchall()
+        }
+    suite = suites.measure_monthly_suite(units, measures, _month_start(current_month()))
+    return check_result(validate(frame, suite))
+
+
+@_mart_check(
+    "fct_submission_status",
+    "gx_submission_status",
+    "GX: mỗi đơn vị đang hoạt động có đúng một dòng trạng thái cho mỗi tháng.",
+)
+def submission_status_check(
+    context: dg.AssetCheckExecutionContext, pipeline: PipelineConfig
+) -> dg.AssetCheckResult:
+    from expectations import frames, suites
+    from expectations.runner import validate
+
+    with build_connection(pipeline.paths()) as con:
+        frame = frames.read_submission_status(con, context.partition_key)
+    return check_result(validate(frame, suites.submission_status_suite()))
+
+
+@_mart_check(
+    "fct_file_ingestion",
+    "gx_file_ingestion",
+    "GX: mỗi tệp một dòng; đọc = nạp + loại; không mất dòng nào giữa kho thô và kho dữ liệu.",
+)
+def file_ingestion_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
+    from expectations import frames, suites
+    from expectations.runner import validate
+
+    with build_connection(pipeline.paths()) as con:
+        frame = frames.derive_file_ingestion(frames.read_file_ingestion(con))
+    return check_result(validate(frame, suites.file_ingestion_suite()))
+
+
+@_mart_check(
+    "fct_data_quality_issues",
+    "gx_data_quality_issues",
+    "GX: mỗi quy tắc đúng mức độ của CONTRACT §8; đơn vị, tháng, thông báo đầy đủ.",
+)
+def data_quality_issues_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
+    from expectations import frames, suites
+    from expectations.runner import validate
+
+    with build_connection(pipeline.paths()) as con:
+        frame = frames.read_data_quality_issues(con)
+    return check_result(validate(frame, suites.data_quality_issues_suite()))
+
+
+@_mart_check(
+    "dim_unit",
+    "gx_reference_data",
+    "GX: danh mục hợp lệ: một gốc, cấp trên tồn tại, chỉ tiêu và dân số của đơn vị có thật.",
+)
+def reference_data_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
+    from expectations import frames, suites
+    from expectations.runner import validate
+
+    with build_connection(pipeline.paths()) as con:
+        reference = frames.read_reference(con)
+    units = frames.derive_reference_units(reference["units"])
+    known_units = set(units["unit_code"].dropna())
+    indicators = set(reference["indicators"]["indicator_code"])
+    return check_result(
+        validate(units, suites.reference_units_suite()),
+        validate(reference["targets"], suites.reference_targets_suite(known_units, indicators)),
+        validate(reference["population"], suites.reference_population_suite(known_units)),
+    )
+
+
+quality_checks = [
+    raw_report_rows_check,
+    indicator_progress_check,
+    measure_monthly_check,
+    submission_status_check,
+    file_ingestion_check,
+    data_quality_issues_check,
+    reference_data_check,
+]
