@@ -28,6 +28,8 @@ checked as (
             when report_rows.unit_code is null then 'unit_missing'
             when units.unit_code is null or units.is_root then 'unit_unknown'
             when report_rows.period_error is not null then report_rows.period_error
+            -- A month that has not begun when the run happens is a typo (2042 for 2024).
+            when report_rows.period > date_trunc('month', {{ run_at() }})::date then 'period_future'
             when report_rows.period < units.active_from
                 or report_rows.period > units.active_to then 'unit_inactive'
             when measures.measure_code is null then 'measure_unknown'

@@ -5,7 +5,8 @@ with identified_rows as (
     from {{ ref('int_report_rows_classified') }}
     where reason_code is null
         or reason_code not in (
-            'unit_missing', 'unit_unknown', 'unit_inactive', 'period_missing', 'period_invalid'
+            'unit_missing', 'unit_unknown', 'unit_inactive', 'period_missing', 'period_invalid',
+            'period_future'
         )
 ),
 
