@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import sys
-from dataclasses import dataclass
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from orchestration.settings import PipelinePaths, resolve_paths
 
 app = typer.Typer(
-    help="Đề án 5299: nạp báo cáo đơn vị, dựng kho dữ liệu và lập báo cáo tháng.\n\n"
-    "Đề án 5299 pipeline: load unit reports, build the warehouse, write the month's report.",
+    help=(
+        "Đề án 5299: nạp báo cáo đơn vị từ hộp thư, dựng kho dữ liệu DuckDB, kiểm tra và lập "
+        "báo cáo tháng — cùng các bước mà lịch chạy hằng tháng của Dagster thực hiện.\n\n"
+        "Đề án 5299 pipeline: load unit reports from the inbox, build and check the DuckDB "
+        "warehouse, write the month's report — the same steps as Dagster's monthly schedule.\n\n"
+        "Thư mục / folders: DEAN5299_INBOX, DEAN5299_REFERENCE, DEAN5299_WAREHOUSE, "
+        "DEAN5299_OUTPUT (mặc định: mẫu đi kèm / default: the shipped sample)."
+    ),
+    epilog=(
+        "Ví dụ / examples: dean5299 run --as-of 2024-04 · dean5299 status --as-of 2024-02 · "
+        "giao diện / UI: make dev (docs/operations.md)"
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -35,11 +51,17 @@ def fail(message: str, code: int = 2) -> None:
 
 def check_as_of(as_of: str) -> str:
     if not AS_OF_PATTERN.match(as_of or ""):
-        raise UserError(f"--as-of phải có dạng YYYY-MM (ví dụ 2024-04), nhận được '{as_of}'")
+        raise UserError(
+            f"--as-of phải có dạng YYYY-MM (ví dụ 2024-04), nhận được '{as_of}' / "
+            "expected YYYY-MM"
+        )
     from orchestration.partitions import monthly_partitions
 
     if as_of not in monthly_partitions.get_partition_keys():
-        raise UserError(f"--as-of {as_of} nằm ngoài phạm vi của Đề án (từ 2022-01 đến tháng hiện tại)")
+        raise UserError(
+            f"--as-of {as_of} nằm ngoài phạm vi của Đề án (từ 2022-01 đến tháng hiện tại) / "
+            "outside the programme's months"
+        )
     return as_of
 
 
@@ -55,7 +77,9 @@ def resolve_cli_paths(inbox, reference, warehouse, output) -> PipelinePaths:
     if not paths.inbox.is_dir():
         raise UserError(f"không tìm thấy thư mục hộp thư (DEAN5299_INBOX): {paths.inbox}")
     if not paths.reference.is_dir():
-        raise UserError(f"không tìm thấy thư mục danh mục (DEAN5299_REFERENCE): {paths.reference}")
+        raise UserError(
+            f"không tìm thấy thư mục danh mục (DEAN5299_REFERENCE): {paths.reference}"
+        )
     missing = [name for name in REFERENCE_FILES if not (paths.reference / name).is_file()]
     if missing:
         raise UserError(f"thư mục danh mục {paths.reference} thiếu tệp: {', '.join(missing)}")
@@ -71,22 +95,122 @@ class RunOutcome:
     failures: list[str]
 
 
-def run_monthly_job(as_of: str) -> RunOutcome:
-    """Materialises the schedule's own job for the as-of partition, in this process."""
+@dataclass
+class ProgressState:
+    """What the progress display counts, fed by the run's Dagster events."""
+
+    assets_done: set = field(default_factory=set)
+    checks_done: int = 0
+    step: str = ""
+
+
+class ProgressHandler(logging.Handler):
+    """Turns the run's Dagster events into progress-bar updates."""
+
+    def __init__(self, progress, assets_task, checks_task) -> None:
+        super().__init__(logging.DEBUG)
+        self.progress = progress
+        self.assets_task = assets_task
+        self.checks_task = checks_task
+        self.state = ProgressState()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is None:
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.state.step = event.step_key or ""
+        elif kind == "ASSET_MATERIALIZATION" and event.asset_key is not None:
+            self.state.assets_done.add(event.asset_key)
+            self.progress.update(self.assets_task, completed=len(self.state.assets_done))
+        elif kind == "ASSET_CHECK_EVALUATION":
+            self.state.checks_done += 1
+            self.progress.update(self.checks_task, completed=self.state.checks_done)
+        else:
+            return
+        step = f"[dim]{self.state.step}[/dim]"
+        self.progress.update(self.assets_task, step=step)
+
+
+def _file_handler(log_path: Path) -> logging.Handler:
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    return handler
+
+
+def run_monthly_job(as_of: str, log_path: Path | None = None, console=None) -> RunOutcome:
+    """Materialises the schedule's own job for the as-of partition, in this process.
+
+    Every Dagster event goes to `log_path`; `console` (rich) shows a progress display.
+    """
     import dagster as dg
 
-    from orchestration.automation import PIPELINE_GROUPS
+    from orchestration.automation import MONTHLY_JOB, PIPELINE_GROUPS
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("monthly_report_job")
-    instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        partition_key=as_of,
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-    )
-    expected = dg.AssetSelection.groups(*PIPELINE_GROUPS).resolve(defs.resolve_asset_graph())
+    graph = defs.resolve_asset_graph()
+    expected = dg.AssetSelection.groups(*PIPELINE_GROUPS).resolve(graph)
+    checks = [key for key in graph.asset_check_keys if key.asset_key in expected]
+
+    handlers: list[logging.Handler] = []
+    if log_path is not None:
+        handlers.append(_file_handler(log_path))
+    progress = None
+    if console is not None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[step]}"),
+            console=console,
+            # Live's own stdout redirection would send dbt's lines back to the terminal.
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        assets_task = progress.add_task("Tài sản / assets ", total=len(expected), step="")
+        checks_task = progress.add_task("Kiểm tra / checks", total=len(checks), step="")
+        handlers.append(ProgressHandler(progress, assets_task, checks_task))
+
+    run_logger = logging.getLogger(f"dean5299.run.{os.getpid()}")
+    run_logger.handlers = handlers
+    run_logger.setLevel(logging.DEBUG)
+    run_logger.propagate = False
+
+    @dg.logger(description="dean5299: the run's log file and progress display")
+    def cli_logger(_init_context):
+        return run_logger
+
+    job = defs.resolve_job_def(MONTHLY_JOB).with_logger_defs({"dean5299": cli_logger})
+    if os.getenv("DAGSTER_HOME"):
+        instance = dg.DagsterInstance.get()
+    else:
+        instance = dg.DagsterInstance.ephemeral()
+    try:
+        with progress if progress is not None else contextlib.nullcontext():
+            result = job.execute_in_process(
+                partition_key=as_of,
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"dean5299": {}}},
+                tags={"dean5299/trigger": "cli"},
+            )
+    finally:
+        for handler in handlers:
+            handler.close()
+        run_logger.handlers = []
+
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     failed_checks = [
         f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
@@ -100,74 +224,170 @@ def run_monthly_job(as_of: str) -> RunOutcome:
         failures.append(f"{event.step_key}: {message[0] if message else error.cls_name}")
     # A skipped downstream asset can hide behind a "successful" run: compare what ran.
     missing = set(expected) - materialized
-    return RunOutcome(result.success and not missing, materialized, missing, failed_checks, failures)
+    return RunOutcome(
+        result.success and not missing, materialized, missing, failed_checks, failures
+    )
 
 
-def print_summary(paths: PipelinePaths, as_of: str) -> None:
+def print_summary(paths: PipelinePaths, as_of: str, log_path: Path | None = None) -> None:
     import duckdb
 
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        files = dict(con.execute("select status, count(*) from marts.fct_file_ingestion group by 1").fetchall())
+        files = dict(
+            con.execute(
+                "select status, count(*) from marts.fct_file_ingestion group by 1"
+            ).fetchall()
+        )
         rows = con.execute(
-            "select coalesce(sum(rows_read),0), coalesce(sum(rows_loaded),0), coalesce(sum(rows_rejected),0) "
-            "from marts.fct_file_ingestion"
+            "select coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+            "coalesce(sum(rows_rejected), 0) from marts.fct_file_ingestion"
         ).fetchone()
         issues = dict(
-            con.execute("select severity, count(*) from marts.fct_data_quality_issues group by 1").fetchall()
+            con.execute(
+                "select severity, count(*) from marts.fct_data_quality_issues "
+                "where period <= strptime(? || '-01', '%Y-%m-%d')::date group by 1",
+                [as_of],
+            ).fetchall()
         )
+    # Plain lines, never wrapped: people copy the report path, scripts grep it.
     typer.echo(
         "Tệp / files: " + ", ".join(f"{k} {v}" for k, v in sorted(files.items()))
         + f" | dòng / rows: đọc {rows[0]}, nạp {rows[1]}, loại {rows[2]}"
-        + " | vấn đề / issues: " + ", ".join(f"{s} {issues.get(s, 0)}" for s in ("error", "warn", "info"))
+    )
+    typer.echo(
+        "Vấn đề dữ liệu / issues: "
+        + ", ".join(f"{s} {issues.get(s, 0)}" for s in ("error", "warn", "info"))
     )
     typer.echo(f"Báo cáo / report: {paths.output / as_of / f'bao_cao_{as_of}.md'}")
+    if log_path is not None:
+        typer.echo(f"Nhật ký / log: {log_path}")
 
 
-PathOption = typer.Option(None, file_okay=False, resolve_path=False)
+def new_log_path(paths: PipelinePaths, as_of: str) -> Path:
+    folder = paths.output / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"không tạo được thư mục nhật ký {folder}: {error.strerror}") from None
+    return folder / f"run_{as_of}_{datetime.now():%Y%m%dT%H%M%S}.log"
 
 
-@app.command()
+@contextlib.contextmanager
+def output_to(log_path: Path):
+    """dbt's log lines (dagster-dbt writes them to stdout), warnings and anything else
+    printed during the run go to the log file, not to the terminal."""
+    with log_path.open("a", encoding="utf-8") as log_file:
+        with (
+            contextlib.redirect_stdout(log_file),
+            contextlib.redirect_stderr(log_file),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("default")
+            yield log_file
+
+
+def _one_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+@app.command(
+    short_help="Chạy quy trình cho một tháng / run the pipeline for one month.",
+)
 def run(
-    as_of: str = typer.Option(..., "--as-of", help="Tháng báo cáo / as-of month, YYYY-MM."),
-    inbox: Path | None = typer.Option(None, help="Hộp thư / inbox folder (DEAN5299_INBOX)."),
-    reference: Path | None = typer.Option(None, help="Danh mục / reference folder (DEAN5299_REFERENCE)."),
-    warehouse: Path | None = typer.Option(None, help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE)."),
-    output: Path | None = typer.Option(None, help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT)."),
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Tháng báo cáo / as-of month, YYYY-MM (2024-04).")
+    ],
+    inbox: Annotated[
+        Path | None, typer.Option(help="Hộp thư / inbox folder (DEAN5299_INBOX).")
+    ] = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="Danh mục / reference folder (DEAN5299_REFERENCE).")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT).")
+    ] = None,
 ):
-    """Chạy toàn bộ quy trình cho một tháng / run the monthly pipeline and write the report."""
+    """Chạy toàn bộ quy trình cho một tháng: nạp hộp thư, dựng và kiểm tra kho, công bố, lập báo cáo. Nhật ký chi tiết (cả của dbt) ghi vào DEAN5299_OUTPUT/logs/.
+
+    Run the monthly pipeline for one month (ingest, build and check the warehouse, publish, write the report). The detailed log, dbt's included, goes to DEAN5299_OUTPUT/logs/.
+    """  # noqa: E501 - typer keeps a docstring's line breaks
+    from rich.console import Console
+
     try:
         check_as_of(as_of)
         paths = resolve_cli_paths(inbox, reference, warehouse, output)
+        log_path = new_log_path(paths, as_of)
     except UserError as error:
         fail(str(error))
     os.environ.update(paths.as_env())
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    typer.echo(f"Đang chạy / running Đề án 5299 for {as_of} (inbox {paths.inbox}) ...")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    console = Console(file=sys.stdout, highlight=False)
+    typer.echo(f"Đề án 5299 — tháng / as-of {as_of} — hộp thư / inbox {paths.inbox}")
 
-    from orchestration.dbt_manifest import ensure_manifest
+    try:
+        with output_to(log_path):
+            from orchestration.dbt_manifest import ensure_manifest
 
-    ensure_manifest()
-    outcome = run_monthly_job(as_of)
+            ensure_manifest()
+            outcome = run_monthly_job(as_of, log_path, console)
+    except Exception as error:  # an unexpected failure: one line here, the rest in the log
+        with log_path.open("a", encoding="utf-8") as log_file:
+            traceback.print_exc(file=log_file)
+        fail(f"{_one_line(error)} (chi tiết / details: {log_path})", code=1)
+
     if not outcome.success:
-        if outcome.failed_checks:
-            typer.echo("Kiểm tra bắt buộc không đạt / blocking checks failed: " + ", ".join(outcome.failed_checks), err=True)
+        # Details on stdout; the error itself stays one line on stderr.
+        for check in outcome.failed_checks:
+            typer.echo(f"  kiểm tra bắt buộc không đạt / blocking check failed: {check}")
         for failure in outcome.failures:
-            typer.echo(f"Bước lỗi / failed step: {failure}", err=True)
+            typer.echo(f"  bước lỗi / failed step: {failure}")
         not_done = sorted(key.to_user_string() for key in outcome.missing)
         fail(
-            "lần chạy không hoàn tất; kho dữ liệu đã công bố giữ nguyên / the run did not complete, "
-            f"the published warehouse is unchanged (not materialised: {', '.join(not_done) or '-'})",
+            "lần chạy không hoàn tất, kho đã công bố giữ nguyên / the run did not complete, the "
+            f"published warehouse is unchanged ({len(not_done)} not materialised; "
+            f"log: {log_path})",
             code=1,
         )
-    print_summary(paths, as_of)
+    try:
+        print_summary(paths, as_of, log_path)
+    except Exception as error:
+        fail(f"không đọc được kho đã công bố / cannot read the warehouse: {_one_line(error)}", 1)
 
 
-@app.command()
+SUBMISSION_QUERY = """
+    with files as (
+        select unit_code, period, string_agg(distinct source_file, ', ') as source_files
+        from marts.fct_measure_monthly group by 1, 2
+    )
+    select s.unit_code, u.unit_name, s.status, s.is_late,
+           strftime(timezone('Asia/Ho_Chi_Minh', s.received_at), '%d/%m/%Y %H:%M'),
+           f.source_files
+    from marts.fct_submission_status s
+    join marts.dim_unit u using (unit_code)
+    left join files f on f.unit_code = s.unit_code and f.period = s.period
+    where s.period = strptime(? || '-01', '%Y-%m-%d')::date
+    order by s.status desc, u.unit_name
+"""
+
+
+@app.command(
+    short_help="Ai đã nộp, ai chưa nộp trong tháng / who reported for a month.",
+)
 def status(
-    as_of: str = typer.Option(..., "--as-of", help="Tháng báo cáo / month, YYYY-MM."),
-    warehouse: Path | None = typer.Option(None, help="Tệp kho DuckDB / warehouse file."),
+    as_of: Annotated[str, typer.Option("--as-of", help="Tháng báo cáo / month, YYYY-MM.")],
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
+    ] = None,
 ):
-    """Đơn vị nào đã nộp, nộp muộn, chưa nộp / who reported for a month (published warehouse)."""
+    """Tình hình nộp báo cáo một tháng theo kho đã công bố: đơn vị đã nộp (tệp nào, khi nào, có muộn không) và đơn vị chưa nộp.
+
+    Who reported for a month, from the published warehouse: which file won, when it was received, whether it was late, and who is missing.
+    """  # noqa: E501 - typer keeps a docstring's line breaks
     import duckdb
 
     try:
@@ -178,21 +398,23 @@ def status(
     path = resolve_paths(env).warehouse
     if not path.is_file():
         fail(f"chưa có kho dữ liệu đã công bố tại {path}: hãy chạy `dean5299 run` trước")
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            """
-            select s.unit_code, u.unit_name, s.status, s.is_late,
-                   strftime(timezone('Asia/Ho_Chi_Minh', s.received_at), '%d/%m/%Y %H:%M')
-            from marts.fct_submission_status s join marts.dim_unit u using (unit_code)
-            where s.period = strptime(? || '-01', '%Y-%m-%d')::date order by s.status, u.unit_name
-            """,
-            [as_of],
-        ).fetchall()
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            rows = con.execute(SUBMISSION_QUERY, [as_of]).fetchall()
+    except duckdb.Error as error:
+        fail(f"không đọc được kho {path} / cannot read the warehouse: {_one_line(error)}", 1)
     if not rows:
-        fail(f"kho dữ liệu không có tháng {as_of}", code=1)
-    for code, name, state, late, received in rows:
-        label = {"submitted": "đã nộp", "missing": "CHƯA NỘP"}[state] + (" (muộn)" if late else "")
-        typer.echo(f"{code:<8} {name:<40} {label:<16} {received or ''}")
+        fail(f"kho dữ liệu không có tháng {as_of} / the warehouse has no month {as_of}", code=1)
+    submitted = [row for row in rows if row[2] == "submitted"]
+    late = [row for row in submitted if row[3]]
+    typer.echo(
+        f"Tháng / month {as_of}: {len(submitted)} đã nộp / submitted ({len(late)} muộn / late), "
+        f"{len(rows) - len(submitted)} chưa nộp / missing — {path}"
+    )
+    for code, name, state, is_late, received, source in rows:
+        label = {"submitted": "đã nộp", "missing": "CHƯA NỘP"}[state]
+        label += " (muộn)" if is_late else ""
+        typer.echo(f"{code:<8} {name:<36} {label:<16} {received or '':<17} {source or ''}")
 
 
 def main() -> None:

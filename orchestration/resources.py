@@ -11,6 +11,10 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths, resolve_paths
 
+# Owner shown on every asset in the UI: the provincial data team (Ban Tuyên giáo /
+# Văn phòng Tỉnh Đoàn runs the pipeline). One place, so a hand-over is one edit.
+DATA_TEAM = "team:du_lieu_tinh_doan"
+
 
 class PipelineConfig(dg.ConfigurableResource):
     """Folders of the pipeline; each left empty falls back to DEAN5299_* or its default."""

@@ -3,20 +3,28 @@
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.partitions import TIMEZONE, monthly_partitions
-from orchestration.resources import PipelineConfig
+from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+if using_dagster_dev():
+    # What prepare_if_dev() does, but re-parsing only when a dbt file changed and with
+    # the dbt beside this Python (the default preparer wants `dbt` on PATH, which an
+    # unactivated venv under `make dev` does not give).
+    from orchestration.dbt_manifest import ensure_manifest
+
+    ensure_manifest()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -28,10 +36,101 @@ class WarehouseTranslator(DagsterDbtTranslator):
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return super().get_owners(dbt_resource_props) or [DATA_TEAM]
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        # The dbt folder as a tag (`tag:layer=marts` in the UI's selection box); the
+        # marts are what BI tools read (CONTRACT §6).
+        fqn = dbt_resource_props.get("fqn", [])
+        layer = fqn[1] if len(fqn) > 2 else dbt_resource_props["resource_type"]
+        tags = {**super().get_tags(dbt_resource_props), "layer": layer}
+        if layer == "marts":
+            tags["published"] = "bi"
+        return tags
+
 
 def run_moment() -> str:
     """The instant the run happens, for deadlines (missing_submission)."""
     return datetime.now(ZoneInfo(TIMEZONE)).isoformat(timespec="seconds")
+
+
+# Marts whose materialisation carries a summary the data team reads in the UI.
+SUMMARISED_MARTS = ("fct_file_ingestion", "fct_data_quality_issues", "fct_indicator_progress")
+
+
+def _md_cell(value: Any) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], limit: int = 50) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"\n… {len(rows) - limit} dòng nữa / more rows")
+    return "\n".join(lines)
+
+
+def mart_summaries(build_db: Path, as_of: str) -> dict[str, dict[str, Any]]:
+    """UI metadata per mart, read from the finished build (read-only)."""
+    import duckdb
+
+    from orchestration.publishing import province_progress_markdown
+
+    month = f"{as_of}-01"
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        files = dict(con.execute(
+            "select status, count(*) from marts.fct_file_ingestion group by 1"
+        ).fetchall())
+        read, loaded, rejected = con.execute(
+            "select coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+            "coalesce(sum(rows_rejected), 0) from marts.fct_file_ingestion"
+        ).fetchone()
+        not_clean = con.execute(
+            "select file_name, status, rows_read, rows_rejected, error "
+            "from marts.fct_file_ingestion where status <> 'loaded' order by status, file_name"
+        ).fetchall()
+        severities = dict(con.execute(
+            "select severity, count(*) from marts.fct_data_quality_issues "
+            "where period <= ?::date group by 1", [month]
+        ).fetchall())
+        month_issues = con.execute(
+            "select severity, rule_id, unit_code, measure_code, observed_value, limit_value, "
+            "message from marts.fct_data_quality_issues where period = ?::date order by "
+            "case severity when 'error' then 0 when 'warn' then 1 else 2 end, rule_id, unit_code",
+            [month],
+        ).fetchall()
+    progress = province_progress_markdown(build_db, as_of)
+    return {
+        "fct_file_ingestion": {
+            "files_seen": sum(files.values()),
+            **{f"files_{status}": files.get(status, 0)
+               for status in ("loaded", "partial", "rejected", "duplicate", "skipped")},
+            "rows_read": int(read),
+            "rows_loaded": int(loaded),
+            "rows_rejected": int(rejected),
+            "files_not_fully_loaded": dg.MetadataValue.md(markdown_table(
+                ["tệp / file", "trạng thái / status", "dòng đọc / read", "dòng loại / rejected",
+                 "lỗi / error"], not_clean)),
+        },
+        "fct_data_quality_issues": {
+            **{f"issues_{s}": severities.get(s, 0) for s in ("error", "warn", "info")},
+            "issues_of_month": len(month_issues),
+            "month_issues_preview": dg.MetadataValue.md(
+                f"Vấn đề kỳ {as_of} / issues of {as_of}\n\n" + markdown_table(
+                    ["mức / severity", "quy tắc / rule", "đơn vị / unit", "chỉ số / measure",
+                     "giá trị / observed", "ngưỡng / limit", "mô tả / message"], month_issues)),
+        },
+        "fct_indicator_progress": {
+            "province_progress": dg.MetadataValue.md(progress),
+        },
+    }
+
+
+def _with_summary(event: Any, summary: Mapping[str, Any]) -> Any:
+    if isinstance(event, dg.Output) and summary:
+        return event.with_metadata({**event.metadata, **summary})
+    return event
 
 
 @dbt_assets(
@@ -39,6 +138,8 @@ def run_moment() -> str:
     project=dbt_project,
     partitions_def=monthly_partitions,
     dagster_dbt_translator=WarehouseTranslator(),
+    # One run per month in a backfill: a run needs a single as-of (`context.partition_key`).
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
 def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig
@@ -50,7 +151,32 @@ def warehouse_models(
         stale.unlink(missing_ok=True)
     os.environ.update(paths.dbt_env())
     dbt_vars = {"as_of": context.partition_key, "run_at": run_moment()}
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    # dbt holds the build file's write lock until it exits, so the summarised marts'
+    # events wait until then; everything else streams as it comes.
+    held: list[tuple[str, Any]] = []
+    try:
+        for event in dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream():
+            key = _event_asset_key(context, event)
+            if key is not None and key.path[0] == "marts" and key.path[-1] in SUMMARISED_MARTS:
+                held.append((key.path[-1], event))
+            else:
+                yield event
+    except Exception:
+        yield from (event for _, event in held)  # what did build is still recorded
+        raise
+    try:
+        summaries = mart_summaries(paths.build_db, context.partition_key) if held else {}
+    except Exception as error:  # a summary never fails the run
+        context.log.warning(f"no UI summary for the marts: {error}")
+        summaries = {}
+    for name, event in held:
+        yield _with_summary(event, summaries.get(name, {}))
+
+
+def _event_asset_key(context: dg.AssetExecutionContext, event: Any) -> dg.AssetKey | None:
+    if isinstance(event, dg.Output):
+        return context.asset_key_for_output(event.output_name)
+    return getattr(event, "asset_key", None)
 
 
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]

@@ -1,12 +1,17 @@
-"""The code location loads and holds what the UI and the schedule need."""
+"""The code location loads and holds what the UI, the schedule and the sensor need."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from orchestration.automation import inbox_fingerprint, monthly_run_request, previous_month
+from orchestration.automation import PIPELINE_GROUPS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PYTHON_ASSETS = ["raw/inbox_files", "raw/report_rows", "warehouse/published", "monthly_report"]
 
 
 @pytest.fixture(scope="module")
@@ -16,24 +21,50 @@ def defs(dbt_manifest):
     return defs
 
 
-def test_definitions_hold_every_part(defs):
+@pytest.fixture(scope="module")
+def manifest(dbt_manifest):
+    return json.loads(dbt_manifest.read_text(encoding="utf-8"))
+
+
+def test_definitions_validate(defs):
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_every_dbt_model_and_test_is_in_the_graph(defs, manifest):
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    for expected in [
-        "raw/inbox_files",
-        "raw/report_rows",
-        "reference/units",
-        "marts/fct_indicator_progress",
-        "marts/fct_file_ingestion",
-        "marts/fct_data_quality_issues",
-        "warehouse/published",
-        "monthly_report",
-    ]:
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert models
+    for node in models:
+        assert f"{node['schema']}/{node['name']}" in keys
+    for expected in [*PYTHON_ASSETS, "reference/units", "reference/settings"]:
         assert expected in keys
-    assert len(list(graph.asset_check_keys)) > 20  # dbt tests surface as asset checks
-    assert defs.resolve_job_def("monthly_report_job")
-    assert defs.resolve_schedule_def("monthly_schedule")
-    assert defs.resolve_sensor_def("inbox_sensor")
+    # Each dbt test attached to one model is an asset check on it.
+    check_names = {key.name for key in graph.asset_check_keys}
+    attached = [
+        n["name"] for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and n.get("attached_node")
+    ]
+    assert attached and set(attached) <= check_names
+
+
+def test_job_schedule_and_sensor(defs):
+    graph = defs.resolve_asset_graph()
+    job = defs.resolve_job_def("monthly_report_job")
+    selected = dg.AssetSelection.groups(*PIPELINE_GROUPS).resolve(graph)
+    assert {key.to_user_string() for key in selected} >= set(PYTHON_ASSETS)
+    assert job.partitions_def is not None
+    assert job.tags["dean5299/warehouse_writer"] == "monthly"
+    refresh = defs.resolve_job_def("report_refresh_job")
+    assert {key.to_user_string() for key in refresh.asset_layer.selected_asset_keys} == {
+        "monthly_report"
+    }
+    assert defs.resolve_schedule_def("monthly_schedule").job_name == "monthly_report_job"
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    assert {target.job_name for target in sensor.targets} == {
+        "monthly_report_job",
+        "report_refresh_job",
+    }
 
 
 def test_groups_follow_dbt_folders(defs):
@@ -44,48 +75,37 @@ def test_groups_follow_dbt_folders(defs):
     assert group["marts/fct_indicator_progress"] == "warehouse"
     assert group["quality/dq_part_exceeds_whole"] == "quality"
     assert group["monthly_report"] == "reporting"
+    assert set(group.values()) == {*PIPELINE_GROUPS, "reference"}
 
 
-def test_schedule_runs_day_after_deadline_for_previous_month(tmp_path):
-    (tmp_path / "settings.csv").write_text("key,value\nsubmission_deadline_day,10\n", encoding="utf-8")
-    tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    request = monthly_run_request(datetime(2024, 5, 11, 6, 0, tzinfo=tz), tmp_path)
-    assert isinstance(request, dg.RunRequest)
-    assert request.partition_key == "2024-04"
-    # 00:30 on the 11th in Hà Nội is still the 10th in UTC: the local day decides.
-    utc_tick = datetime(2024, 5, 11, 0, 30, tzinfo=tz).astimezone(ZoneInfo("UTC"))
-    assert utc_tick.day == 10
-    assert monthly_run_request(utc_tick, tmp_path).partition_key == "2024-04"
-    assert isinstance(monthly_run_request(datetime(2024, 5, 10, 6, 0, tzinfo=tz), tmp_path), dg.SkipReason)
-    january = monthly_run_request(datetime(2025, 1, 11, 6, 0, tzinfo=tz), tmp_path)
-    assert january.partition_key == "2024-12"
+def test_every_asset_has_owner_description_and_layer(defs):
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        name = key.to_user_string()
+        assert (node.description or "").strip(), name
+        if name not in ("warehouse/published", "monthly_report"):  # reporting_assets.py's own
+            assert node.owners == ["team:du_lieu_tinh_doan"], name
+        if name.split("/")[0] in ("staging", "intermediate", "marts", "quality", "raw"):
+            assert node.tags.get("layer") == name.split("/")[0], name
+    assert graph.get(dg.AssetKey(["marts", "fct_indicator_progress"])).tags["published"] == "bi"
+    for name in ["raw/inbox_files", "raw/report_rows", "reference/units"]:
+        description = graph.get(dg.AssetKey.from_user_string(name)).description
+        assert " / " in description, name  # Vietnamese / English
 
 
-def test_previous_month_wraps_the_year():
-    assert previous_month(datetime(2024, 1, 5).date()) == "2023-12"
+def test_partitions_are_the_as_of_months(defs):
+    from orchestration.partitions import monthly_partitions
+
+    keys = monthly_partitions.get_partition_keys()
+    assert keys[0] == "2022-01"
+    assert "2024-04" in keys
+    published = defs.resolve_asset_graph().get(dg.AssetKey(["warehouse", "published"]))
+    assert published.partitions_def == monthly_partitions
 
 
-def test_sensor_triggers_on_new_and_changed_files_only(defs, workspace, monkeypatch):
-    monkeypatch.setenv("DEAN5299_INBOX", str(workspace.inbox))
-    sensor = defs.resolve_sensor_def("inbox_sensor")
-    report = workspace.inbox / "2024-04" / "a.csv"
-    report.parent.mkdir()
-    report.write_text("unit_code,period,measure_code,value\nA,2024-04,articles_posted,3\n", encoding="utf-8")
-
-    first = sensor.evaluate_tick(dg.build_sensor_context(cursor=None, definitions=defs))
-    assert len(first.run_requests) == 1
-    cursor = first.cursor
-
-    unchanged = sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor, definitions=defs))
-    assert unchanged.run_requests == []
-
-    # A corrected file resent under the same name triggers again.
-    report.write_text("unit_code,period,measure_code,value\nA,2024-04,articles_posted,4\n", encoding="utf-8")
-    resent = sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor, definitions=defs))
-    assert len(resent.run_requests) == 1
-    assert resent.run_requests[0].run_key != first.run_requests[0].run_key
-
-
-def test_fingerprint_ignores_other_files(workspace):
-    (workspace.inbox / "notes.txt").write_text("x", encoding="utf-8")
-    assert inbox_fingerprint(workspace.inbox) == {}
+@pytest.mark.slow
+def test_dagster_cli_validates_the_workspace(dbt_manifest):
+    dagster = [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"]
+    result = subprocess.run(dagster, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
