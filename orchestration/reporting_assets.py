@@ -1,12 +1,12 @@
 """Publishing and reporting assets, downstream of the marts."""
 
-
 from datetime import date
 
 import dagster as dg
 
 from orchestration.partitions import monthly_partitions
 from orchestration.publishing import (
+    PUBLISHED_STORAGE_VERSION,
     export_marts_to_parquet,
     province_progress_markdown,
     publish_build,
@@ -26,7 +26,8 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
     kinds={"duckdb", "parquet"},
     description=(
         "Kho dữ liệu công bố (schema marts) và bản Parquet / the published warehouse, "
-        "replaced atomically only after every blocking check passed."
+        "replaced atomically only after every blocking check passed, in DuckDB storage "
+        f"{PUBLISHED_STORAGE_VERSION} so that DuckDB 1.x drivers open it (docs/bi.md)."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
@@ -36,6 +37,8 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
     return dg.MaterializeResult(
         metadata={
             "warehouse": dg.MetadataValue.path(str(paths.warehouse)),
+            "storage_version": PUBLISHED_STORAGE_VERSION,
+            "parquet_folder": dg.MetadataValue.path(str(paths.output / "parquet")),
             "parquet_files": len(exported),
             "province_progress": dg.MetadataValue.md(
                 province_progress_markdown(paths.warehouse, context.partition_key)
@@ -48,8 +51,11 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
     deps=[PUBLISHED_WAREHOUSE],
     partitions_def=monthly_partitions,
     group_name="reporting",
-    kinds={"markdown", "html"},
-    description="Báo cáo tiến độ tháng (tiếng Việt) / the month's progress report.",
+    kinds={"markdown", "html", "excel", "csv"},
+    description=(
+        "Báo cáo tiến độ tháng (tiếng Việt): Markdown, HTML có biểu đồ, Excel, CSV vấn đề dữ "
+        "liệu / the month's progress report (docs/reports.md)."
+    ),
 )
 def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from reports.pace import pace_of
 from reports.progress_data import Issue, ProgressRow, ReportData, previous_quarter_end
-from reports.vi_format import number, percent, percent_floor
+from reports.vi_format import month_label, number, percent, percent_floor
 
 ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 SEVERITY_LABELS = {"error": "Lỗi", "warn": "Cảnh báo", "info": "Lưu ý"}
@@ -45,7 +46,11 @@ def rate_sentence(row: ProgressRow) -> str:
     phrase = RATE_PHRASES.get(row.indicator_code, "")
     if not row.denominator:
         return f"chưa có số liệu {phrase} ({window_label(row)})"
-    target = f"chỉ tiêu {window_label(row)}: {percent(row.target_value)}" if row.target_value else "chưa có chỉ tiêu"
+    target = (
+        f"chỉ tiêu {window_label(row)}: {percent(row.target_value)}"
+        if row.target_value
+        else "chưa có chỉ tiêu"
+    )
     return (
         f"có {number(row.numerator)}/{number(row.denominator)} {phrase}, "
         f"đạt tỷ lệ {percent(row.actual_value)} ({target})"
@@ -73,7 +78,28 @@ def growth_sentence(row: ProgressRow, as_of: date) -> str | None:
     growth = 100.0 * (row.numerator / row.previous_quarter_numerator - 1)
     quarter = ROMAN_QUARTERS[(quarter_end.month - 1) // 3 + 1]
     direction = "tăng hơn" if growth >= 0 else "giảm hơn"
-    return f"{direction} {percent_floor(abs(growth))} so với thời điểm hết quý {quarter}/{quarter_end.year}"
+    since = f"so với thời điểm hết quý {quarter}/{quarter_end.year}"
+    return f"{direction} {percent_floor(abs(growth))} {since}"
+
+
+def pace_sentence(row: ProgressRow, as_of: date) -> str | None:
+    """'để đạt chỉ tiêu năm 2024 cần bình quân 5.568 hồ sơ/tháng trong 8 tháng còn lại ...'"""
+    pace = pace_of(row, as_of)
+    if pace is None:
+        return None
+    phrase = COUNT_PHRASES.get(row.indicator_code, "")
+    label = window_label(row)
+    if pace.reached:
+        return f"đã hoàn thành chỉ tiêu {label}"
+    if pace.needed_per_month is None:
+        shortfall = number(pace.target - pace.numerator)
+        return f"kỳ chỉ tiêu {label} kết thúc, còn thiếu {shortfall} {phrase}"
+    verdict = "đạt tiến độ" if pace.on_track else "chưa đạt tiến độ"
+    return (
+        f"để đạt chỉ tiêu {label} cần bình quân {number(pace.needed_per_month)} {phrase}/tháng "
+        f"trong {pace.months_remaining} tháng còn lại (bình quân {pace.months_elapsed} tháng qua: "
+        f"{number(pace.current_per_month)} {phrase}/tháng, {verdict})"
+    )
 
 
 def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
@@ -83,9 +109,13 @@ def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
         if row.target_kind == "rate":
             parts.append(rate_sentence(row))
             continue
-        sentence = count_sentence(row) if row is first else (
-            f"lũy kế {window_label(row)}: {number(row.numerator)}, {_achievement(row)}"
-            + (f" ({number(row.target_value)})" if row.target_value is not None else "")
+        sentence = (
+            count_sentence(row)
+            if row is first
+            else (
+                f"lũy kế {window_label(row)}: {number(row.numerator)}, {_achievement(row)}"
+                + (f" ({number(row.target_value)})" if row.target_value is not None else "")
+            )
         )
         parts.append(sentence)
     extras = []
@@ -97,7 +127,13 @@ def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
     if code == "CT8" and pending is not None:
         extras.append(f"còn lại {number(pending)} tài khoản đang ở trạng thái chờ duyệt")
     number_label = code.removeprefix("CT")
-    return f"**Chỉ tiêu {number_label}** ({first.indicator_name}): " + "; ".join(parts + extras) + "."
+    text = (
+        f"**Chỉ tiêu {number_label}** ({first.indicator_name}): " + "; ".join(parts + extras) + "."
+    )
+    paces = [sentence for row in rows if (sentence := pace_sentence(row, as_of))]
+    if paces:
+        text += " Tiến độ: " + "; ".join(paces) + "."
+    return text
 
 
 def issues_section(issues: list[Issue]) -> list[str]:
@@ -110,8 +146,21 @@ def issues_section(issues: list[Issue]) -> list[str]:
     for unit, unit_issues in by_unit.items():
         lines.append(f"- **{unit}**")
         for issue in unit_issues:
-            lines.append(f"  - {SEVERITY_LABELS.get(issue.severity, issue.severity)} ({issue.rule_id}): {issue.message}")
+            label = SEVERITY_LABELS.get(issue.severity, issue.severity)
+            lines.append(f"  - {label} ({issue.rule_id}): {issue.message}")
     return lines
+
+
+def missing_section(data: ReportData) -> list[str]:
+    """Earlier months still without a report (the as-of month is in the line above)."""
+    earlier: dict[str, list[str]] = {}
+    for missing in data.missing_reports:
+        if missing.period < data.as_of:
+            earlier.setdefault(missing.unit_name, []).append(month_label(f"{missing.period:%Y-%m}"))
+    if not earlier:
+        return []
+    listed = "; ".join(f"{unit} ({', '.join(months)})" for unit, months in earlier.items())
+    return ["", f"Các tháng trước chưa nộp báo cáo: {listed}."]
 
 
 def render_markdown(data: ReportData) -> str:
@@ -136,6 +185,7 @@ def render_markdown(data: ReportData) -> str:
         + (f"; nộp muộn: {', '.join(data.units_late)}" if data.units_late else "")
         + (f"; chưa nộp: {', '.join(data.units_missing)}" if data.units_missing else "")
         + ".",
+        *missing_section(data),
         "",
         "## Vấn đề chất lượng dữ liệu",
         "",

@@ -24,6 +24,42 @@ class ProgressRow:
     measures: dict[str, float] = field(default_factory=dict)
     previous_quarter_numerator: float | None = None
 
+    @property
+    def window_key(self) -> tuple[str, date, date]:
+        return (self.indicator_code, self.window_start, self.window_end)
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """One unit's progress on one indicator and window, as of the report month."""
+
+    unit_code: str
+    unit_name: str
+    indicator_code: str
+    target_kind: str
+    window_start: date
+    window_end: date
+    numerator: float
+    denominator: float | None
+    actual_value: float | None
+    target_value: float | None
+    achievement_pct: float | None
+    # False when no month of the window carried any of the indicator's measures
+    # (the unit left the cells empty): a 0 in the warehouse, "not reported" here.
+    reported: bool = True
+
+    @property
+    def window_key(self) -> tuple[str, date, date]:
+        return (self.indicator_code, self.window_start, self.window_end)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    as_of: date
+    numerator: float
+    denominator: float | None
+    actual_value: float | None
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -33,6 +69,26 @@ class Issue:
     unit_name: str | None
     period: date | None
     message: str
+    measure_code: str | None = None
+    observed_value: float | None = None
+    limit_value: float | None = None
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    unit_code: str
+    unit_name: str
+    period: date
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    file_name: str
+    row_number: int | None
+    measure_code: str | None
+    raw_value: str | None
+    reason_code: str
+    message: str | None
 
 
 @dataclass(frozen=True)
@@ -46,6 +102,10 @@ class ReportData:
     units_submitted: int
     units_late: list[str]
     units_missing: list[str]
+    unit_progress: list[UnitProgress] = field(default_factory=list)
+    trend: dict[tuple[str, date, date], list[TrendPoint]] = field(default_factory=dict)
+    missing_reports: list[MissingReport] = field(default_factory=list)
+    rejected_rows: list[RejectedRow] = field(default_factory=list)
 
 
 def previous_quarter_end(as_of: date) -> date:
@@ -56,59 +116,118 @@ def previous_quarter_end(as_of: date) -> date:
     return date(as_of.year, quarter_start_month - 1, 1)
 
 
+def _province_progress(con, province_code: str, as_of: date) -> list[ProgressRow]:
+    quarter_end = previous_quarter_end(as_of)
+    rows = con.execute(
+        """
+        select p.indicator_code, i.indicator_name, i.target_kind, p.window_start, p.window_end,
+               p.numerator, p.denominator, p.actual_value, p.target_value, p.achievement_pct,
+               q.numerator as previous_quarter_numerator
+        from marts.fct_indicator_progress p
+        join marts.dim_indicator i using (indicator_code)
+        left join marts.fct_indicator_progress q
+          on q.unit_code = p.unit_code and q.indicator_code = p.indicator_code
+         and q.window_start = p.window_start and q.window_end = p.window_end
+         and q.as_of = ?
+        where p.unit_code = ? and p.as_of = ?
+        order by p.indicator_code, p.window_end, p.window_start
+        """,
+        [quarter_end, province_code, as_of],
+    ).fetchall()
+    measures: dict[tuple, dict[str, float]] = {}
+    for code, start, end, measure, value in con.execute(
+        """
+        select indicator_code, window_start, window_end, measure_code, value
+        from marts.fct_measure_as_of where unit_code = ? and as_of = ?
+        """,
+        [province_code, as_of],
+    ).fetchall():
+        measures.setdefault((code, start, end), {})[measure] = value
+    return [
+        ProgressRow(
+            *row[:10],
+            measures=measures.get((row[0], row[3], row[4]), {}),
+            previous_quarter_numerator=row[10],
+        )
+        for row in rows
+    ]
+
+
+def _unit_progress(con, province_code: str, as_of: date) -> list[UnitProgress]:
+    rows = con.execute(
+        """
+        select p.unit_code, u.unit_name, p.indicator_code, i.target_kind, p.window_start,
+               p.window_end, p.numerator, p.denominator, p.actual_value, p.target_value,
+               p.achievement_pct,
+               exists (
+                   select 1 from marts.fct_measure_as_of m
+                   where m.unit_code = p.unit_code and m.as_of = p.as_of
+                     and m.indicator_code = p.indicator_code and m.window_start = p.window_start
+                     and m.window_end = p.window_end and m.last_period is not null
+               ) as reported
+        from marts.fct_indicator_progress p
+        join marts.dim_unit u using (unit_code)
+        join marts.dim_indicator i using (indicator_code)
+        where p.as_of = ? and p.unit_code <> ?
+        order by p.indicator_code, p.window_end, p.window_start, u.unit_name
+        """,
+        [as_of, province_code],
+    ).fetchall()
+    return [UnitProgress(*row) for row in rows]
+
+
+def _trend(con, province_code: str, as_of: date) -> dict[tuple[str, date, date], list[TrendPoint]]:
+    """The province's cumulative figures at the end of every month of each window so far."""
+    trend: dict[tuple[str, date, date], list[TrendPoint]] = {}
+    for code, start, end, month, numerator, denominator, actual in con.execute(
+        """
+        select indicator_code, window_start, window_end, as_of, numerator, denominator, actual_value
+        from marts.fct_indicator_progress
+        where unit_code = ? and as_of <= ?
+        order by indicator_code, window_start, window_end, as_of
+        """,
+        [province_code, as_of],
+    ).fetchall():
+        trend.setdefault((code, start, end), []).append(
+            TrendPoint(month, numerator, denominator, actual)
+        )
+    return trend
+
+
+def _issues(con, as_of: date) -> list[Issue]:
+    return [
+        Issue(
+            rule_id=row[0],
+            severity=row[1],
+            unit_code=row[2],
+            unit_name=row[3],
+            period=row[4],
+            message=row[5],
+            measure_code=row[6],
+            observed_value=row[7],
+            limit_value=row[8],
+        )
+        for row in con.execute(
+            """
+            select q.rule_id, q.severity, q.unit_code, u.unit_name, q.period, q.message,
+                   q.measure_code, q.observed_value, q.limit_value
+            from marts.fct_data_quality_issues q
+            left join marts.dim_unit u using (unit_code)
+            where q.period <= ?
+            order by case q.severity when 'error' then 0 when 'warn' then 1 else 2 end,
+                     u.unit_name, q.period, q.rule_id, q.measure_code
+            """,
+            [as_of],
+        ).fetchall()
+    ]
+
+
 def load_report_data(warehouse: Path, as_of: date) -> ReportData:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         province_code, province_name = con.execute(
             "select unit_code, unit_name from marts.dim_unit where level = 'province'"
         ).fetchone()
-        quarter_end = previous_quarter_end(as_of)
-        rows = con.execute(
-            """
-            select p.indicator_code, i.indicator_name, i.target_kind, p.window_start, p.window_end,
-                   p.numerator, p.denominator, p.actual_value, p.target_value, p.achievement_pct,
-                   q.numerator as previous_quarter_numerator
-            from marts.fct_indicator_progress p
-            join marts.dim_indicator i using (indicator_code)
-            left join marts.fct_indicator_progress q
-              on q.unit_code = p.unit_code and q.indicator_code = p.indicator_code
-             and q.window_start = p.window_start and q.window_end = p.window_end
-             and q.as_of = ?
-            where p.unit_code = ? and p.as_of = ?
-            order by p.indicator_code, p.window_end, p.window_start
-            """,
-            [quarter_end, province_code, as_of],
-        ).fetchall()
-        measures: dict[tuple, dict[str, float]] = {}
-        for code, start, end, measure, value in con.execute(
-            """
-            select indicator_code, window_start, window_end, measure_code, value
-            from marts.fct_measure_as_of where unit_code = ? and as_of = ?
-            """,
-            [province_code, as_of],
-        ).fetchall():
-            measures.setdefault((code, start, end), {})[measure] = value
-        progress = [
-            ProgressRow(
-                *row[:10],
-                measures=measures.get((row[0], row[3], row[4]), {}),
-                previous_quarter_numerator=row[10],
-            )
-            for row in rows
-        ]
-        issues = [
-            Issue(*row)
-            for row in con.execute(
-                """
-                select q.rule_id, q.severity, q.unit_code, u.unit_name, q.period, q.message
-                from marts.fct_data_quality_issues q
-                left join marts.dim_unit u using (unit_code)
-                where q.period <= ?
-                order by case q.severity when 'error' then 0 when 'warn' then 1 else 2 end,
-                         u.unit_name, q.period, q.rule_id, q.measure_code
-                """,
-                [as_of],
-            ).fetchall()
-        ]
+        progress = _province_progress(con, province_code, as_of)
         status = con.execute(
             """
             select u.unit_name, s.status, s.is_late
@@ -117,14 +236,39 @@ def load_report_data(warehouse: Path, as_of: date) -> ReportData:
             """,
             [as_of],
         ).fetchall()
-    return ReportData(
-        as_of=as_of,
-        province_code=province_code,
-        province_name=province_name,
-        progress=progress,
-        issues=issues,
-        units_expected=len(status),
-        units_submitted=sum(1 for _, s, _ in status if s == "submitted"),
-        units_late=[name for name, s, late in status if s == "submitted" and late],
-        units_missing=[name for name, s, _ in status if s == "missing"],
-    )
+        missing = [
+            MissingReport(*row)
+            for row in con.execute(
+                """
+                select s.unit_code, u.unit_name, s.period
+                from marts.fct_submission_status s join marts.dim_unit u using (unit_code)
+                where s.status = 'missing' and s.period <= ?
+                order by u.unit_name, s.period
+                """,
+                [as_of],
+            ).fetchall()
+        ]
+        rejected = [
+            RejectedRow(*row)
+            for row in con.execute(
+                """
+                select file_name, row_number, measure_code, raw_value, reason_code, message
+                from marts.fct_rejected_rows order by file_name, row_number
+                """
+            ).fetchall()
+        ]
+        return ReportData(
+            as_of=as_of,
+            province_code=province_code,
+            province_name=province_name,
+            progress=progress,
+            issues=_issues(con, as_of),
+            units_expected=len(status),
+            units_submitted=sum(1 for _, s, _ in status if s == "submitted"),
+            units_late=[name for name, s, late in status if s == "submitted" and late],
+            units_missing=[name for name, s, _ in status if s == "missing"],
+            unit_progress=_unit_progress(con, province_code, as_of),
+            trend=_trend(con, province_code, as_of),
+            missing_reports=missing,
+            rejected_rows=rejected,
+        )

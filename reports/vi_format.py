@@ -10,9 +10,10 @@ LOCALE = "vi"
 
 
 def round_half_up(value: float, digits: int = 0) -> Decimal:
-    """Reports round half up (CONTRACT §2); floats go through repr to avoid 8.4999999."""
+    """Reports round half up (CONTRACT §2); floats go through repr to avoid 8.4999999
+    (float() first: numpy scalars repr as `np.float64(...)`)."""
     quantum = Decimal(1).scaleb(-digits)
-    return Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def number(value: float | int, digits: int = 0) -> str:
@@ -29,7 +30,7 @@ def percent(value: float, digits: int = 0) -> str:
 
 def percent_floor(value: float) -> str:
     """'hơn 21%' style: the whole percent below the value."""
-    floored = Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_FLOOR)
+    floored = Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_FLOOR)
     return format_decimal(floored, format="#,##0", locale=LOCALE) + "%"
 
 

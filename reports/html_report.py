@@ -1,0 +1,406 @@
+"""The month's report as one self-contained HTML file (inline CSS and SVG, no script).
+
+Every piece of text that came from the warehouse (unit names, messages, file
+names, raw values) goes through `html.escape`; the page also forbids scripts
+and remote loads in its Content-Security-Policy, so a name that slipped
+through could still not run or fetch anything.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+from reports.charts import (
+    AchievementBar,
+    TrendPanel,
+    UnitBar,
+    UnitPanel,
+    achievement_chart,
+    trend_chart,
+    units_chart,
+)
+from reports.narrative import SEVERITY_LABELS, indicator_paragraph, window_label
+from reports.pace import STATUSES, months_between
+from reports.progress_data import ReportData
+from reports.tables import (
+    SEVERITY_COLOURS,
+    UNIT_OF_MEASURE,
+    SummaryRow,
+    issues_by_unit,
+    missing_by_unit,
+    primary_rows,
+    ranked_units,
+    summary_rows,
+    window_text,
+)
+from reports.vi_format import month_label, number, percent
+
+
+def e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def inline_markdown(text: str) -> str:
+    """The narrative's Markdown (bold only), escaped first."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", e(text))
+
+
+def _month(period: date | None) -> str:
+    return month_label(f"{period:%Y-%m}") if period else ""
+
+
+def _table(attributes: str, headers: list[str], rows: list[str]) -> str:
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    return (
+        f"<table {attributes}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _muted(text: str) -> str:
+    return f"<span class='muted'>{text}</span>"
+
+
+def _rate_text(rate: float | None, numerator: float, denominator: float | None) -> str:
+    if rate is None or not denominator:
+        return "—"
+    return f"{percent(rate)} " + _muted(f"({number(numerator)}/{number(denominator)})")
+
+
+CSS = """
+:root{--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
+*{box-sizing:border-box}
+body{font-family:"DejaVu Sans",Arial,sans-serif;color:var(--ink);margin:0;line-height:1.5}
+main{max-width:72rem;margin:0 auto;padding:1.5rem}
+header{border-bottom:3px solid #0969da;margin-bottom:1rem}
+h1{font-size:1.6rem;margin:.2rem 0}
+h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid var(--line)}
+h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
+.muted{color:var(--muted)}
+nav a{margin-right:1rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.92rem}
+th,td{border:1px solid var(--line);padding:.3rem .5rem;vertical-align:top}
+th{background:var(--bg);text-align:left}
+td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.status{display:inline-block;padding:0 .5rem;border-radius:1rem;color:#fff;font-size:.85rem;
+white-space:nowrap}
+.sev{display:inline-block;padding:0 .4rem;border-radius:.3rem;color:#fff;font-size:.8rem}
+figure{margin:1rem 0}
+figure svg{width:100%;height:auto}
+figcaption{color:var(--muted);font-size:.9rem}
+.narrative p{margin:.6rem 0}
+@media print{nav{display:none} h2{break-after:avoid} figure,table{break-inside:avoid}}
+"""
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+SECTIONS = [
+    ("tong-quan", "Tổng quan"),
+    ("ket-qua", "Kết quả"),
+    ("don-vi", "Theo đơn vị"),
+    ("nop-bao-cao", "Nộp báo cáo"),
+    ("chat-luong", "Chất lượng dữ liệu"),
+]
+
+
+def _status_chip(status) -> str:
+    return f"<span class='status' style='background:{status.colour}'>{e(status.label)}</span>"
+
+
+def _actual_cell(item: SummaryRow) -> str:
+    row = item.row
+    if item.is_rate:
+        return _rate_text(row.actual_value, row.numerator, row.denominator)
+    text = number(row.numerator)
+    pending = row.measures.get("vneid_pending") if row.indicator_code == "CT8" else None
+    if pending is not None:
+        text += " " + _muted(f"(chờ duyệt: {number(pending)})")
+    return text
+
+
+def _target_cell(item: SummaryRow) -> str:
+    row = item.row
+    if row.target_value is None:
+        return "—"
+    return percent(row.target_value) if item.is_rate else number(row.target_value)
+
+
+def _pace_cell(item: SummaryRow) -> str:
+    pace = item.pace
+    if pace is None:
+        return "—"
+    if pace.needed_per_month is None:
+        return "đã đạt" if pace.reached else "hết kỳ"
+    return f"{number(pace.needed_per_month)}/tháng × {pace.months_remaining} tháng<br>" + _muted(
+        f"đang đạt {number(pace.current_per_month)}/tháng"
+    )
+
+
+def summary_table(data: ReportData) -> str:
+    rows = []
+    for item in summary_rows(data):
+        row = item.row
+        achievement = percent(row.achievement_pct) if row.achievement_pct is not None else "—"
+        window = f"{row.window_start:%Y-%m}..{row.window_end:%Y-%m}"
+        rows.append(
+            f"<tr data-indicator='{e(row.indicator_code)}' data-window='{window}' "
+            f"data-status='{item.status.key}' style='border-left:6px solid {item.status.colour}'>"
+            f"<td>{e(row.indicator_code)}</td><td>{e(row.indicator_name)}</td>"
+            f"<td>{e(window_label(row))}<br>"
+            + _muted(window_text(row.window_start, row.window_end))
+            + "</td>"
+            f"<td class='num actual'>{_actual_cell(item)}</td>"
+            f"<td class='num target'>{_target_cell(item)}</td>"
+            f"<td class='num achievement'>{achievement}</td>"
+            f"<td class='num pace'>{_pace_cell(item)}</td>"
+            f"<td>{_status_chip(item.status)}</td></tr>"
+        )
+    legend = " ".join(
+        _status_chip(STATUSES[key])
+        for key in ("done", "on_track", "behind", "far_behind", "no_target")
+    )
+    headers = ["Mã", "Chỉ tiêu", "Kỳ chỉ tiêu", "Kết quả", "Chỉ tiêu giao", "% đạt"]
+    return (
+        _table("id='summary'", [*headers, "Cần bình quân", "Đánh giá"], rows)
+        + f"<p class='muted'>Đánh giá: {legend}. Chỉ tiêu tỷ lệ: so tỷ lệ đạt được với tỷ lệ "
+        "giao; chỉ tiêu số lượng: so với tiến độ thời gian (đường thẳng từ 0 đầu kỳ đến chỉ tiêu "
+        "cuối kỳ); “chậm nhiều” khi dưới 75% mức cần đạt.</p>"
+    )
+
+
+def _figure(chart_id: str, marks: int, svg: str, caption: str) -> str:
+    return (
+        f"<figure id='{chart_id}' data-marks='{marks}'>{svg}"
+        f"<figcaption>{e(caption)}</figcaption></figure>"
+    )
+
+
+def _achievement_figure(data: ReportData) -> str:
+    primary = primary_rows(data)
+    bars = []
+    for item in summary_rows(data):
+        row = item.row
+        if row.achievement_pct is None:
+            continue
+        label = row.indicator_code
+        if row is not primary[row.indicator_code]:
+            label += f" ({window_label(row)})"
+        time_share = item.pace.time_share_pct if item.pace else None
+        bars.append(AchievementBar(label, row.achievement_pct, item.status.colour, time_share))
+    if not bars:
+        return ""
+    return _figure(
+        "chart-achievement",
+        len(bars),
+        achievement_chart(bars),
+        "Hình 1. Mức đạt của từng chỉ tiêu so với 100% chỉ tiêu giao "
+        "(chỉ tiêu tỷ lệ: tỷ lệ đạt được / tỷ lệ giao).",
+    )
+
+
+def _month_labels(start: date, end: date) -> list[str]:
+    labels = []
+    year, month = start.year, start.month
+    for _ in range(months_between(start, end)):
+        labels.append(f"T{month}" if start.year == end.year else f"{month:02d}/{year % 100:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return labels
+
+
+def _trend_figure(data: ReportData) -> str:
+    panels = []
+    for code, row in primary_rows(data).items():
+        points = data.trend.get(row.window_key, [])
+        is_rate = row.target_kind == "rate"
+        actual = [(p.actual_value or 0.0) if is_rate else p.numerator for p in points]
+        labels = _month_labels(row.window_start, row.window_end)
+        title = f"{code} · {window_label(row)}"
+        panels.append(TrendPanel(code, title, labels, actual, row.target_value, is_rate))
+    if not panels:
+        return ""
+    return _figure(
+        "chart-trend",
+        sum(len(p.actual) for p in panels),
+        trend_chart(panels),
+        "Hình 2. Lũy kế toàn tỉnh đến cuối từng tháng (đường liền) so với tiến độ đều cần có "
+        "để đạt chỉ tiêu cuối kỳ (đường đứt); chỉ tiêu tỷ lệ: tỷ lệ lũy kế so với tỷ lệ giao.",
+    )
+
+
+def _unit_panel(data: ReportData, code: str, row) -> UnitPanel:
+    ranked = [r for r in ranked_units(data, row.window_key) if r.rank is not None]
+    if row.target_kind == "rate":
+        bars = [UnitBar(r.unit.unit_name, r.unit.actual_value, r.status.colour) for r in ranked]
+        bars.sort(key=lambda b: -b.value)
+        return UnitPanel(
+            code, f"{code} · tỷ lệ đạt được (vạch: chỉ tiêu)", bars, "%", row.target_value
+        )
+    if ranked and all(r.unit.achievement_pct is not None for r in ranked):
+        bars = [UnitBar(r.unit.unit_name, r.unit.achievement_pct, r.status.colour) for r in ranked]
+        return UnitPanel(code, f"{code} · % đạt chỉ tiêu của đơn vị", bars, "%", 100.0)
+    bars = [UnitBar(r.unit.unit_name, r.unit.numerator, "#0969da") for r in ranked]
+    bars.sort(key=lambda b: -b.value)
+    return UnitPanel(code, f"{code} · {UNIT_OF_MEASURE.get(code, '')}", bars)
+
+
+def _units_figure(data: ReportData) -> str:
+    panels = [_unit_panel(data, code, row) for code, row in primary_rows(data).items()]
+    panels = [p for p in panels if p.bars]
+    if not panels:
+        return ""
+    return _figure(
+        "chart-units",
+        sum(len(p.bars) for p in panels),
+        units_chart(panels),
+        "Hình 3. Các đơn vị so sánh với nhau theo từng chỉ tiêu (đơn vị có chỉ tiêu riêng: % đạt; "
+        "chỉ tiêu tỷ lệ: tỷ lệ đạt được; còn lại: số lượng).",
+    )
+
+
+def unit_tables(data: ReportData) -> str:
+    parts = []
+    for code, row in primary_rows(data).items():
+        is_rate = row.target_kind == "rate"
+        body = []
+        for ranked in ranked_units(data, row.window_key):
+            unit = ranked.unit
+            if not unit.reported or unit.actual_value is None:
+                actual = _muted("chưa báo cáo")
+            elif is_rate:
+                actual = _rate_text(unit.actual_value, unit.numerator, unit.denominator)
+            else:
+                actual = number(unit.numerator)
+            if unit.target_value is None:
+                target = "—"
+            else:
+                target = percent(unit.target_value) if is_rate else number(unit.target_value)
+            achieved = unit.achievement_pct
+            body.append(
+                f"<tr data-unit='{e(unit.unit_code)}'>"
+                f"<td class='num rank'>{ranked.rank or '—'}</td><td>{e(unit.unit_name)}</td>"
+                f"<td class='num actual'>{actual}</td><td class='num target'>{target}</td>"
+                f"<td class='num achievement'>{percent(achieved) if achieved is not None else '—'}"
+                f"</td><td>{_status_chip(ranked.status)}</td></tr>"
+            )
+        headers = ["Hạng", "Đơn vị", "Kết quả", "Chỉ tiêu", "% đạt", "Đánh giá"]
+        parts.append(
+            f"<h3>{e(code)} — {e(row.indicator_name)} ({e(window_label(row))})</h3>"
+            + _table(f"class='unit-table' data-indicator='{e(code)}'", headers, body)
+        )
+    return "".join(parts)
+
+
+def submissions_section(data: ReportData) -> str:
+    month = f"{data.as_of.month}/{data.as_of.year}"
+    late = f"; nộp muộn: {e(', '.join(data.units_late))}" if data.units_late else ""
+    text = [
+        f"<p><strong>{data.units_submitted}/{data.units_expected}</strong> đơn vị đã nộp báo cáo "
+        f"tháng {month}{late}.</p>"
+    ]
+    missing = missing_by_unit(data)
+    if not missing:
+        text.append("<p id='missing-none'>Không có đơn vị nào thiếu báo cáo.</p>")
+        return "".join(text)
+    rows = [
+        f"<tr data-unit='{e(code)}'><td>{e(code)}</td><td>{e(name)}</td>"
+        f"<td>{e(', '.join(_month(p) for p in periods))}</td>"
+        f"<td class='num'>{len(periods)}</td></tr>"
+        for (code, name), periods in missing.items()
+    ]
+    headers = ["Mã", "Đơn vị", "Tháng chưa nộp", "Số tháng"]
+    text.append("<h3>Đơn vị chưa nộp báo cáo</h3>" + _table("id='missing'", headers, rows))
+    return "".join(text)
+
+
+def _severity_chip(severity: str) -> str:
+    colour = SEVERITY_COLOURS.get(severity, "#57606a")
+    label = SEVERITY_LABELS.get(severity, severity)
+    return f"<span class='sev' style='background:{colour}'>{e(label)}</span>"
+
+
+def issues_section(data: ReportData) -> str:
+    if not data.issues and not data.rejected_rows:
+        return "<p>Không phát hiện vấn đề chất lượng dữ liệu.</p>"
+    parts = []
+    for unit, issues in issues_by_unit(data):
+        rows = [
+            f"<tr data-severity='{e(i.severity)}'><td>{_severity_chip(i.severity)}</td>"
+            f"<td>{e(_month(i.period))}</td><td><code>{e(i.rule_id)}</code></td>"
+            f"<td>{e(i.message)}</td></tr>"
+            for i in issues
+        ]
+        headers = ["Mức độ", "Tháng", "Quy tắc", "Nội dung"]
+        parts.append(f"<h3>{e(unit)}</h3>" + _table("class='issues'", headers, rows))
+    if data.rejected_rows:
+        rows = [
+            f"<tr><td>{e(r.file_name)}</td><td class='num'>{e(r.row_number)}</td>"
+            f"<td>{e(r.measure_code)}</td><td>{e(r.raw_value)}</td>"
+            f"<td><code>{e(r.reason_code)}</code></td><td>{e(r.message)}</td></tr>"
+            for r in data.rejected_rows
+        ]
+        headers = ["Tệp", "Dòng", "Chỉ số", "Giá trị trong tệp", "Lý do", "Thông báo"]
+        parts.append(
+            "<h3>Dòng số liệu không nạp được</h3>" + _table("id='rejected'", headers, rows)
+        )
+    return "".join(parts)
+
+
+def render_html(data: ReportData) -> str:
+    month = f"{data.as_of.month}/{data.as_of.year}"
+    title = f"Báo cáo tiến độ thực hiện Đề án 5299 — tính đến hết tháng {month}"
+    by_indicator: dict[str, list] = {}
+    for row in data.progress:
+        by_indicator.setdefault(row.indicator_code, []).append(row)
+    narrative = "".join(
+        f"<p data-indicator='{e(code)}'>"
+        + inline_markdown(indicator_paragraph(code, rows, data.as_of))
+        + "</p>"
+        for code, rows in by_indicator.items()
+    )
+    nav = "".join(f"<a href='#{anchor}'>{e(label)}</a>" for anchor, label in SECTIONS)
+    return f"""<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<title>{e(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<header>
+<p class="muted">{e(data.province_name)} · Đề án 5299</p>
+<h1>{e(title)}</h1>
+<nav>{nav}</nav>
+</header>
+<section id="tong-quan">
+<h2>1. Tổng quan các chỉ tiêu</h2>
+{summary_table(data)}
+{_achievement_figure(data)}
+</section>
+<section id="ket-qua" class="narrative">
+<h2>2. Kết quả thực hiện các chỉ tiêu</h2>
+{narrative}
+{_trend_figure(data)}
+</section>
+<section id="don-vi">
+<h2>3. Kết quả theo đơn vị</h2>
+{_units_figure(data)}
+{unit_tables(data)}
+</section>
+<section id="nop-bao-cao">
+<h2>4. Tình hình nộp báo cáo</h2>
+{submissions_section(data)}
+</section>
+<section id="chat-luong">
+<h2>5. Vấn đề chất lượng dữ liệu</h2>
+{issues_section(data)}
+</section>
+<footer class="muted"><p>Số liệu: kho dữ liệu công bố (schema <code>marts</code>), tính đến
+hết tháng {month}. Kho giữ nguyên giá trị chính xác; báo cáo làm tròn nửa lên đến phần trăm
+nguyên.</p></footer>
+</main>
+</body>
+</html>
+"""

@@ -1,0 +1,117 @@
+"""What the HTML report and the workbook both show: rows, rankings, labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from reports.pace import Pace, Status, pace_of, status_of
+from reports.progress_data import ProgressRow, ReportData, UnitProgress
+
+# What one unit of each indicator is (the province table's "Đơn vị tính").
+UNIT_OF_MEASURE = {
+    "CT1": "%",
+    "CT2": "%",
+    "CT3": "hồ sơ",
+    "CT4": "tin, bài",
+    "CT5": "hộ gia đình",
+    "CT6": "công dân",
+    "CT7": "công dân",
+    "CT8": "tài khoản",
+}
+SEVERITY_ORDER = {"error": 0, "warn": 1, "info": 2}
+SEVERITY_COLOURS = {"error": "#cf222e", "warn": "#d4a72c", "info": "#0969da"}
+
+
+def window_text(start: date, end: date) -> str:
+    """'01/2024–12/2024'."""
+    return f"{start:%m/%Y}–{end:%m/%Y}"
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    row: ProgressRow
+    status: Status
+    pace: Pace | None
+
+    @property
+    def is_rate(self) -> bool:
+        return self.row.target_kind == "rate"
+
+
+def summary_rows(data: ReportData) -> list[SummaryRow]:
+    return [
+        SummaryRow(row, status_of(row, data.as_of), pace_of(row, data.as_of))
+        for row in data.progress
+    ]
+
+
+def primary_rows(data: ReportData) -> dict[str, ProgressRow]:
+    """Each indicator's first window (the one ending soonest: the year, CT8's deadline)."""
+    rows: dict[str, ProgressRow] = {}
+    for row in data.progress:
+        rows.setdefault(row.indicator_code, row)
+    return rows
+
+
+@dataclass(frozen=True)
+class RankedUnit:
+    rank: int | None  # None: nothing reported, not ranked
+    unit: UnitProgress
+    status: Status
+
+    @property
+    def score(self) -> float | None:
+        return ranking_score(self.unit)
+
+
+def ranking_score(unit: UnitProgress) -> float | None:
+    """Units with a target are ranked by achievement, the others by their figure."""
+    if not unit.reported or unit.actual_value is None:
+        return None
+    if unit.achievement_pct is not None:
+        return unit.achievement_pct
+    return unit.actual_value
+
+
+def ranked_units(data: ReportData, window_key: tuple[str, date, date]) -> list[RankedUnit]:
+    """Competition ranking (1, 2, 2, 4); units without figures last, unranked."""
+    units = [u for u in data.unit_progress if u.window_key == window_key]
+    scored = sorted(
+        (u for u in units if ranking_score(u) is not None),
+        key=lambda u: (-(u.achievement_pct is not None), -ranking_score(u), u.unit_name),
+    )
+    ranked: list[RankedUnit] = []
+    previous: tuple | None = None
+    for position, unit in enumerate(scored, start=1):
+        key = (unit.achievement_pct is not None, ranking_score(unit))
+        rank = ranked[-1].rank if key == previous else position
+        ranked.append(RankedUnit(rank, unit, status_of(unit, data.as_of)))
+        previous = key
+    unscored = sorted((u for u in units if ranking_score(u) is None), key=lambda u: u.unit_name)
+    ranked += [RankedUnit(None, unit, status_of(unit, data.as_of)) for unit in unscored]
+    return ranked
+
+
+def missing_by_unit(data: ReportData) -> dict[tuple[str, str], list[date]]:
+    """(unit_code, unit_name) -> months without a report, through the as-of month."""
+    by_unit: dict[tuple[str, str], list[date]] = {}
+    for missing in data.missing_reports:
+        by_unit.setdefault((missing.unit_code, missing.unit_name), []).append(missing.period)
+    return by_unit
+
+
+def issues_by_unit(data: ReportData) -> list[tuple[str, list]]:
+    """Units in order of their worst issue (errors first), then name; issues likewise."""
+    groups: dict[str, list] = {}
+    for issue in data.issues:
+        groups.setdefault(issue.unit_name or issue.unit_code or data.province_name, []).append(
+            issue
+        )
+    for issues in groups.values():
+        issues.sort(
+            key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.period or date.min, i.rule_id)
+        )
+    return sorted(
+        groups.items(), key=lambda item: (SEVERITY_ORDER.get(item[1][0].severity, 9), item[0])
+    )
