@@ -23,6 +23,7 @@ run: setup
 	$(BIN)/dean5299 run --as-of $(AS_OF)
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: setup

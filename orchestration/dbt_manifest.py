@@ -35,7 +35,14 @@ def ensure_manifest() -> Path:
         return MANIFEST_PATH
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
-        [str(dbt) if dbt.exists() else "dbt", "parse", "--no-partial-parse", "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+        [
+            str(dbt) if dbt.exists() else "dbt",
+            "parse",
+            "--no-partial-parse",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+        ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         capture_output=True,

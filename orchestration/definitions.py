@@ -10,7 +10,13 @@ from orchestration.resources import PipelineConfig, dbt_resource
 from orchestration.warehouse_assets import warehouse_models
 
 defs = dg.Definitions(
-    assets=[*reference_specs, inbox_ingestion, warehouse_models, published_warehouse, monthly_report],
+    assets=[
+        *reference_specs,
+        inbox_ingestion,
+        warehouse_models,
+        published_warehouse,
+        monthly_report,
+    ],
     asset_checks=quality_checks,
     jobs=[monthly_job],
     schedules=[monthly_schedule],

@@ -34,6 +34,7 @@ class Workspace:
     """One pipeline's folders inside a test's temporary directory."""
 
     root: Path
+    first_run: subprocess.CompletedProcess | None = None
 
     @property
     def inbox(self) -> Path:

@@ -39,21 +39,11 @@ REPORT_PHRASES = [
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory, dbt_manifest):
-    from tests.conftest import SAMPLE, Workspace
+    # The session's one run of the shipped sample, shared with the report tests.
+    from test_reports_support import sample_run_once
 
-    import shutil
-    import sys
-
-    ws = Workspace(tmp_path_factory.mktemp("golden"))
-    shutil.copytree(SAMPLE / "inbox", ws.inbox)
-    shutil.copytree(SAMPLE / "reference", ws.reference)
-    sys.path.insert(0, str(SAMPLE))
-    from sample_mtimes import restore_mtimes
-
-    restore_mtimes(ws.inbox, SAMPLE / "inbox_mtimes.csv")
-    result = ws.run_cli("run", "--as-of", "2024-04")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return ws, result
+    ws = sample_run_once(tmp_path_factory)
+    return ws, ws.first_run
 
 
 def province_rows(ws, as_of="2024-04-01"):
@@ -100,7 +90,8 @@ def test_pending_stock_beside_activations(sample_run):
         pending = con.execute(
             """
             select value from marts.fct_measure_as_of m join marts.dim_unit u using (unit_code)
-            where u.level = 'province' and m.as_of = '2024-04-01' and m.measure_code = 'vneid_pending'
+            where u.level = 'province' and m.as_of = '2024-04-01'
+              and m.measure_code = 'vneid_pending'
             """
         ).fetchall()
     assert pending == [(4572,)]
@@ -119,9 +110,14 @@ def test_nothing_lost_and_every_file_logged(sample_run):
     ws, _ = sample_run
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         unbalanced = con.execute(
-            "select count(*) from marts.fct_file_ingestion where rows_read <> rows_loaded + rows_rejected"
+            "select count(*) from marts.fct_file_ingestion "
+            "where rows_read <> rows_loaded + rows_rejected"
         ).fetchone()[0]
-        statuses = dict(con.execute("select status, count(*) from marts.fct_file_ingestion group by 1").fetchall())
+        statuses = dict(
+            con.execute(
+                "select status, count(*) from marts.fct_file_ingestion group by 1"
+            ).fetchall()
+        )
     assert unbalanced == 0
     assert statuses.get("duplicate") == 1
     assert statuses.get("skipped") == 1

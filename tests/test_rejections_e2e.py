@@ -6,35 +6,47 @@ import shutil
 
 import duckdb
 import pytest
+from conftest import SAMPLE, Workspace
 
 from ingestion.template import write_report_csv, write_report_workbook
-from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def rejection_run(tmp_path_factory, dbt_manifest):
-    from tests.conftest import Workspace
-
     ws = Workspace(tmp_path_factory.mktemp("rejections"))
     ws.inbox.mkdir()
     shutil.copytree(SAMPLE / "reference", ws.reference)
     day = dt.date(2024, 2, 5)
     write_report_workbook(
-        ws.inbox / "good.xlsx", unit_code="HDP", unit_name="Đông Phú", period="2024-01",
-        values={"articles_posted": 4, "dossiers_supported": 10}, report_date=day,
+        ws.inbox / "good.xlsx",
+        unit_code="HDP",
+        unit_name="Đông Phú",
+        period="2024-01",
+        values={"articles_posted": 4, "dossiers_supported": 10},
+        report_date=day,
     )
     write_report_workbook(
-        ws.inbox / "negative.xlsx", unit_code="HNS", unit_name="Nam Sơn", period="2024-01",
-        values={"articles_posted": "-3", "dossiers_supported": 8}, report_date=day,
+        ws.inbox / "negative.xlsx",
+        unit_code="HNS",
+        unit_name="Nam Sơn",
+        period="2024-01",
+        values={"articles_posted": "-3", "dossiers_supported": 8},
+        report_date=day,
     )
     write_report_workbook(
-        ws.inbox / "no_unit.xlsx", unit_code="", unit_name="?", period="2024-01",
-        values={"articles_posted": 2}, report_date=day,
+        ws.inbox / "no_unit.xlsx",
+        unit_code="",
+        unit_name="?",
+        period="2024-01",
+        values={"articles_posted": 2},
+        report_date=day,
     )
-    write_report_csv(ws.inbox / "unknown_unit.csv", [("XYZ", "2024-01", "articles_posted", 1),
-                                                     ("XYZ", "2024-01", "payment_accounts", 2)])
+    write_report_csv(
+        ws.inbox / "unknown_unit.csv",
+        [("XYZ", "2024-01", "articles_posted", 1), ("XYZ", "2024-01", "payment_accounts", 2)],
+    )
     # HTH merged away at the end of 2023 (sample/reference/units.csv).
     write_report_csv(ws.inbox / "merged_unit.csv", [("HTH", "2024-01", "articles_posted", 1)])
     write_report_csv(ws.inbox / "future.csv", [("TXAL", "2042-01", "articles_posted", 1)])
@@ -54,7 +66,8 @@ def rejection_run(tmp_path_factory, dbt_manifest):
         files = {
             row[0]: row[1:]
             for row in con.execute(
-                "select file_name, status, rows_read, rows_loaded, rows_rejected from marts.fct_file_ingestion"
+                "select file_name, status, rows_read, rows_loaded, rows_rejected "
+                "from marts.fct_file_ingestion"
             ).fetchall()
         }
         rejected = sorted(

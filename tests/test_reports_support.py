@@ -53,7 +53,7 @@ def sample_run_once(tmp_path_factory) -> Workspace:
 
         ensure_manifest()
         ws = copy_sample(Workspace(tmp_path_factory.mktemp("reports_sample")))
-        run_ok(ws)
+        ws.first_run = run_ok(ws)
         _RUNS["sample"] = ws
     return _RUNS["sample"]
 
