@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 AS_OF ?= 2024-04
 
-.PHONY: setup run test lint dev sample benchmark clean
+.PHONY: setup run test lint dev sample benchmark docs clean
 
 setup: $(VENV)/.installed dbt_project/target/manifest.json
 
@@ -39,6 +39,10 @@ sample: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/ingestion_benchmark.py
+
+# docs/bi_schema.md from the dbt yml descriptions and the sample's published marts.
+docs: run
+	$(BIN)/python -m reports.schema_doc
 
 clean:
 	rm -rf warehouse output dbt_project/target .dagster_home

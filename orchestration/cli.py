@@ -258,7 +258,10 @@ def print_summary(paths: PipelinePaths, as_of: str, log_path: Path | None = None
         "Vấn đề dữ liệu / issues: "
         + ", ".join(f"{s} {issues.get(s, 0)}" for s in ("error", "warn", "info"))
     )
-    typer.echo(f"Báo cáo / report: {paths.output / as_of / f'bao_cao_{as_of}.md'}")
+    report_folder = paths.output / as_of
+    typer.echo(f"Báo cáo / report: {report_folder / f'bao_cao_{as_of}.md'}")
+    html, excel = (report_folder / f"bao_cao_{as_of}.{ext}" for ext in ("html", "xlsx"))
+    typer.echo(f"  HTML: {html} | Excel: {excel}")
     if log_path is not None:
         typer.echo(f"Nhật ký / log: {log_path}")
 
