@@ -2,7 +2,12 @@
 
 import dagster as dg
 
-from orchestration.automation import inbox_sensor, monthly_job, monthly_schedule
+from orchestration.automation import (
+    inbox_sensor,
+    monthly_job,
+    monthly_schedule,
+    report_refresh_job,
+)
 from orchestration.ingestion_assets import inbox_ingestion, reference_specs
 from orchestration.quality_checks import quality_checks
 from orchestration.reporting_assets import monthly_report, published_warehouse
@@ -18,7 +23,7 @@ defs = dg.Definitions(
         monthly_report,
     ],
     asset_checks=quality_checks,
-    jobs=[monthly_job],
+    jobs=[monthly_job, report_refresh_job],
     schedules=[monthly_schedule],
     sensors=[inbox_sensor],
     resources={"pipeline": PipelineConfig(), "dbt": dbt_resource()},

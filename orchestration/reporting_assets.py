@@ -11,7 +11,7 @@ from orchestration.publishing import (
     province_progress_markdown,
     publish_build,
 )
-from orchestration.resources import PipelineConfig
+from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.warehouse_assets import MART_KEYS
 from reports.writer import write_reports
 
@@ -23,6 +23,8 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
     deps=MART_KEYS,
     partitions_def=monthly_partitions,
     group_name="warehouse",
+    owners=[DATA_TEAM],
+    tags={"layer": "published"},
     kinds={"duckdb", "parquet"},
     description=(
         "Kho dữ liệu công bố (schema marts) và bản Parquet / the published warehouse, "
@@ -51,6 +53,8 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
     deps=[PUBLISHED_WAREHOUSE],
     partitions_def=monthly_partitions,
     group_name="reporting",
+    owners=[DATA_TEAM],
+    tags={"layer": "reporting"},
     kinds={"markdown", "html", "excel", "csv"},
     description=(
         "Báo cáo tiến độ tháng (tiếng Việt): Markdown, HTML có biểu đồ, Excel, CSV vấn đề dữ "

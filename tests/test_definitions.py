@@ -84,8 +84,7 @@ def test_every_asset_has_owner_description_and_layer(defs):
         node = graph.get(key)
         name = key.to_user_string()
         assert (node.description or "").strip(), name
-        if name not in ("warehouse/published", "monthly_report"):  # reporting_assets.py's own
-            assert node.owners == ["team:du_lieu_tinh_doan"], name
+        assert node.owners == ["team:du_lieu_tinh_doan"], name
         if name.split("/")[0] in ("staging", "intermediate", "marts", "quality", "raw"):
             assert node.tags.get("layer") == name.split("/")[0], name
     assert graph.get(dg.AssetKey(["marts", "fct_indicator_progress"])).tags["published"] == "bi"
