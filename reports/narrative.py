@@ -61,9 +61,9 @@ def count_sentence(row: ProgressRow) -> str:
     phrase = COUNT_PHRASES.get(row.indicator_code, "")
     if row.target_kind == "population_share":
         if row.target_value is None:
-            return f"{number(row.numerator)} {phrase} ({window_label(row)})"
+            return f"có {number(row.numerator)} {phrase} ({window_label(row)})"
         return (
-            f"{number(row.numerator)} {phrase}, {_achievement(row)} {window_label(row)} "
+            f"có {number(row.numerator)} {phrase}, {_achievement(row)} {window_label(row)} "
             f"({number(row.target_value)} người, tính theo số công dân từ 14 tuổi trở lên)"
         )
     target = f" ({number(row.target_value)} {phrase})" if row.target_value is not None else ""
