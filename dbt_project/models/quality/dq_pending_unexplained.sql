@@ -2,32 +2,8 @@
 -- vneid_pending(M) > vneid_pending(M-1) + vneid_submitted(M) - vneid_activated(M),
 -- except where activations_exceed_pending already flags the month (one cause, one flag).
 -- M-1 must itself be reported (no comparison with an older month).
-with monthly as (
-    select unit_code, period, measure_code, value from {{ ref('fct_measure_monthly') }}
-),
-
-flows as (
-    select
-        pending.unit_code,
-        pending.period,
-        pending.value as pending,
-        previous_pending.value as previous_pending,
-        submitted.value as submitted,
-        activated.value as activated
-    from monthly as pending
-    inner join monthly as previous_pending
-        on previous_pending.unit_code = pending.unit_code
-        and previous_pending.period = pending.period - interval 1 month
-        and previous_pending.measure_code = 'vneid_pending'
-    inner join monthly as submitted
-        on submitted.unit_code = pending.unit_code
-        and submitted.period = pending.period
-        and submitted.measure_code = 'vneid_submitted'
-    inner join monthly as activated
-        on activated.unit_code = pending.unit_code
-        and activated.period = pending.period
-        and activated.measure_code = 'vneid_activated'
-    where pending.measure_code = 'vneid_pending'
+with flows as (
+    select * from {{ ref('int_vneid_months_paired') }}
 ),
 
 already_flagged as (
