@@ -67,6 +67,8 @@ def _parse_number_text(text: str) -> Decimal | None:
     if s[:1] in "+-":
         sign = -1 if s[0] == "-" else 1
         s = s[1:].strip()
+    if not s.isascii():  # str.isdigit and \d accept other scripts' digits ("١٢", "１２")
+        return None
     if " " in s:  # a space can only group thousands: "45 600"
         if not re.fullmatch(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?", s):
             return None

@@ -83,6 +83,8 @@ def test_keys() -> None:
         ("1.45", ("1.45", None, "value_not_whole")),
         ("1234.567", ("1234.567", None, "value_not_whole")),
         ("12%", ("12%", None, "value_not_number")),
+        ("١٢", ("١٢", None, "value_not_number")),  # digits of another script
+        ("１２", ("１２", None, "value_not_number")),
         ("1e3", ("1e3", None, "value_not_number")),
         ("x", ("x", None, "value_not_number")),
         (True, ("TRUE", None, "value_not_number")),

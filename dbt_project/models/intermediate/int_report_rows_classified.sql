@@ -1,16 +1,17 @@
 -- Every committed row read from a parsed file, with the reason it cannot be loaded
 -- (NULL = loaded). Reference checks live here, not in ingestion, because the data team
 -- may correct units.csv after a file was read.
-with committed_files as (
-    select batch_id, sha256
-    from {{ ref('stg_raw__inbox_files') }}
-    where parse_status = 'parsed'
+with read_copies as (
+    -- The rows of a content were read once; they belong to the copy that counts.
+    select read_batch_id as batch_id, sha256, file_name, file_mtime
+    from {{ ref('int_inbox_copies_ranked') }}
+    where copy_status = 'parsed'
 ),
 
 report_rows as (
-    select report_rows.*
+    select report_rows.* replace (read_copies.file_name as file_name, read_copies.file_mtime as file_mtime)
     from {{ ref('stg_raw__report_rows') }} as report_rows
-    inner join committed_files using (batch_id, sha256)
+    inner join read_copies using (batch_id, sha256)
 ),
 
 units as (

@@ -1,9 +1,7 @@
--- One row per file observation. The same bytes seen again at the same path (a copy
--- touched, say) are listed once, as first seen.
-with files as (
-    select *
-    from {{ ref('stg_raw__inbox_files') }}
-    qualify row_number() over (partition by file_name, sha256 order by ingested_at, batch_id) = 1
+-- One row per file observation (a path with its bytes). Of byte-identical copies, the
+-- earliest by modification time, then path, is the one read; the others are duplicates.
+with copies as (
+    select * from {{ ref('int_inbox_copies_ranked') }}
 ),
 
 reasons as (
@@ -22,10 +20,10 @@ row_counts as (
 )
 
 select
-    files.file_name,
-    files.sha256,
+    copies.file_name,
+    copies.sha256,
     case
-        when files.parse_status in ('skipped', 'duplicate', 'rejected') then files.parse_status
+        when copies.copy_status in ('skipped', 'duplicate', 'rejected') then copies.copy_status
         when coalesce(row_counts.rows_rejected, 0) = 0 then 'loaded'
         when row_counts.rows_loaded = 0 then 'rejected'
         else 'partial'
@@ -34,15 +32,15 @@ select
     coalesce(row_counts.rows_loaded, 0) as rows_loaded,
     coalesce(row_counts.rows_rejected, 0) as rows_rejected,
     case
-        when files.parse_status = 'rejected'
-            then files.error_code || ': ' || coalesce(reasons.message_vi, coalesce(files.error_detail, ''))
-        when files.parse_status = 'duplicate'
-            then 'Trùng nội dung với tệp đã nhận: ' || files.duplicate_of
-        when files.parse_status = 'skipped'
+        when copies.copy_status = 'rejected'
+            then copies.error_code || ': ' || coalesce(reasons.message_vi, coalesce(copies.error_detail, ''))
+        when copies.copy_status = 'duplicate'
+            then 'Trùng nội dung với tệp đã nhận: ' || coalesce(copies.duplicate_of_copy, copies.duplicate_of)
+        when copies.copy_status = 'skipped'
             then 'Bỏ qua: định dạng không được nhận (chỉ nhận .xlsx, .xls, .xlsb, .ods, .csv).'
         when row_counts.rows_rejected > 0
             then 'Có dòng bị loại: ' || row_counts.row_reasons
     end as error
-from files
-left join row_counts on files.parse_status = 'parsed' and row_counts.sha256 = files.sha256
-left join reasons on reasons.reason_code = files.error_code
+from copies
+left join row_counts on copies.copy_status = 'parsed' and row_counts.sha256 = copies.sha256
+left join reasons on reasons.reason_code = copies.error_code
