@@ -6,20 +6,12 @@ from datetime import date
 
 from reports.pace import pace_of
 from reports.progress_data import Issue, ProgressRow, ReportData, previous_quarter_end
+from reports.tables import UNIT_OF_MEASURE
 from reports.vi_format import month_label, number, percent, percent_floor
 
 ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 SEVERITY_LABELS = {"error": "Lỗi", "warn": "Cảnh báo", "info": "Lưu ý"}
 
-# What each indicator counts, as the article says it ("{n} hồ sơ ...").
-COUNT_PHRASES = {
-    "CT3": "hồ sơ",
-    "CT4": "tin, bài",
-    "CT5": "hộ gia đình",
-    "CT6": "công dân",
-    "CT7": "công dân",
-    "CT8": "tài khoản",
-}
 RATE_PHRASES = {
     "CT1": "tài khoản có phát sinh giao dịch thực tế",
     "CT2": "hồ sơ thủ tục hành chính do ĐVTN thực hiện trực tuyến",
@@ -58,7 +50,7 @@ def rate_sentence(row: ProgressRow) -> str:
 
 
 def count_sentence(row: ProgressRow) -> str:
-    phrase = COUNT_PHRASES.get(row.indicator_code, "")
+    phrase = UNIT_OF_MEASURE.get(row.indicator_code, "")
     if row.target_kind == "population_share":
         if row.target_value is None:
             return f"có {number(row.numerator)} {phrase} ({window_label(row)})"
@@ -87,7 +79,7 @@ def pace_sentence(row: ProgressRow, as_of: date) -> str | None:
     pace = pace_of(row, as_of)
     if pace is None:
         return None
-    phrase = COUNT_PHRASES.get(row.indicator_code, "")
+    phrase = UNIT_OF_MEASURE.get(row.indicator_code, "")
     label = window_label(row)
     if pace.reached:
         return f"đã hoàn thành chỉ tiêu {label}"

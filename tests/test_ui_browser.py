@@ -14,18 +14,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from test_reports_support import CHROMIUM, CHROMIUM_ARGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 LOCATION = "orchestration.definitions"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.slow,
