@@ -1,9 +1,16 @@
-"""Ingestion: the inbox lands in the append-only raw store (Parquet)."""
+"""Ingestion: the inbox lands in the append-only raw store (Parquet); the reference
+folder is validated and snapshotted for dbt (ingestion/reference_files.py)."""
 
 
 import dagster as dg
 
 from ingestion.inbox import ingest_inbox
+from ingestion.reference_files import (
+    REFERENCE_FILES,
+    ReferenceFileError,
+    closed_periods,
+    snapshot_reference,
+)
 from orchestration.resources import DATA_TEAM, PipelineConfig
 
 RAW_FILES = dg.AssetKey(["raw", "inbox_files"])
@@ -14,23 +21,88 @@ REFERENCE_DESCRIPTIONS = {
     "targets": "Chỉ tiêu giao theo kỳ / targets per indicator, unit and window.",
     "population": "Dân số từ 14 tuổi theo năm / population aged 14+ per unit and year (CT7).",
     "settings": "Thiết lập, gồm hạn nộp báo cáo / settings, incl. submission_deadline_day.",
+    "closures": (
+        "Chốt số liệu tháng (tùy chọn; dòng cuối của mỗi tháng quyết định, closed_at trống = "
+        "mở lại) / period closures (optional, CONTRACT §9)."
+    ),
+    "unit_changes": (
+        "Sáp nhập, chia tách đơn vị (tùy chọn) / reorganisations: predecessors, successors "
+        "and shares (optional, CONTRACT §10)."
+    ),
 }
+assert set(REFERENCE_DESCRIPTIONS) == set(REFERENCE_FILES)
 
-# Reference CSVs are edited by the data team, not produced by the pipeline.
-reference_specs = [
-    dg.AssetSpec(
+
+def _reference_spec(name: str) -> dg.AssetSpec:
+    text = REFERENCE_DESCRIPTIONS[name]
+    return dg.AssetSpec(
         ["reference", name],
         group_name="reference",
         description=(
-            f"{text} Tệp {name}.csv trong DEAN5299_REFERENCE, do nhóm dữ liệu sửa / "
-            f"{name}.csv in DEAN5299_REFERENCE, edited by the data team."
+            f"{text} Tệp {name}.csv trong DEAN5299_REFERENCE, do nhóm dữ liệu sửa; được kiểm "
+            f"tra rồi chép (UTF-8 chuẩn hóa) vào <kho>.reference/ cho dbt đọc / {name}.csv in "
+            "DEAN5299_REFERENCE, edited by the data team; validated, then copied (normalised "
+            "UTF-8) into <warehouse>.reference/, which dbt reads."
         ),
         kinds={"csv"},
         owners=[DATA_TEAM],
         tags={"layer": "reference"},
+        skippable=False,
     )
-    for name, text in REFERENCE_DESCRIPTIONS.items()
-]
+
+
+@dg.multi_asset(
+    name="reference_files",
+    specs=[_reference_spec(name) for name in REFERENCE_FILES],
+    description=(
+        "Đọc một lần mọi tệp danh mục, kiểm tra (mã hóa, cột, tháng, ngày giờ chốt số liệu) và "
+        "chép vào thư mục dbt đọc; tệp sai: một dòng lỗi nêu tệp và dòng, không ghi gì. / "
+        "Reads every reference file once, validates it and snapshots it for dbt; an invalid "
+        "file fails with one line naming the file and the line, writing nothing."
+    ),
+)
+def reference_files(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
+    paths = pipeline.paths()
+    try:
+        snapshot = snapshot_reference(paths.reference, paths.reference_snapshot)
+    except ReferenceFileError as error:
+        # The one line the CLI prints and the UI shows; the snapshot is untouched, so
+        # dbt does not run on it and the published warehouse stays as it was.
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    context.log.info(f"reference folder {paths.reference} -> {snapshot.folder}")
+    for name, table in snapshot.tables.items():
+        metadata: dict = {
+            "source": dg.MetadataValue.path(str(paths.reference / table.file_name)),
+            "snapshot": dg.MetadataValue.path(str(snapshot.path(name))),
+            "present": table.present,
+            "rows": len(table.rows),
+        }
+        if table.present:
+            metadata["encoding"] = table.encoding
+            metadata["delimiter"] = table.delimiter
+        if name == "closures":
+            closed = closed_periods(table)
+            metadata["months_closed"] = len(closed)
+            metadata["closed_now"] = dg.MetadataValue.md(closures_markdown(closed))
+        yield dg.MaterializeResult(asset_key=["reference", name], metadata=metadata)
+
+
+def closures_markdown(closed: dict[str, dict[str, str]]) -> str:
+    """The months closed now (the last row of each period decides)."""
+    if not closed:
+        return "Chưa chốt tháng nào / no month is closed."
+    lines = [
+        "| tháng / period | chốt lúc / closed_at | người chốt / closed_by | ghi chú / note |",
+        "|---|---|---|---|",
+    ]
+    for period, row in closed.items():
+        cells = [period, row["closed_at"], row["closed_by"], row["note"]]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+# definitions.py lists these among its assets.
+reference_specs = [reference_files]
 
 _INGESTION = {"owners": [DATA_TEAM], "tags": {"layer": "raw"}, "group_name": "ingestion"}
 

@@ -7,7 +7,8 @@ serves the shipped sample, a test's temporary folders and production alike.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +36,38 @@ class PipelinePaths:
         """dbt builds here; publishing renames it over `warehouse` (docs/architecture.md)."""
         return self.warehouse.with_name(self.warehouse.name + ".building")
 
+    @property
+    def reference_snapshot(self) -> Path:
+        """The validated, normalised copy of the reference folder that dbt reads
+        (ingestion/reference_files.py writes it): `<warehouse>.reference/` beside the
+        warehouse, one stable path per deployment so dbt's partial parse stays valid."""
+        return self.warehouse.with_name(self.warehouse.name + ".reference")
+
     def dbt_env(self) -> dict[str, str]:
-        """What dbt's profile and sources read (env_var) in its subprocess."""
+        """What dbt's profile and sources read (env_var) in its subprocess. dbt's
+        `DEAN5299_REFERENCE` is the reference snapshot, never the data team's folder."""
         return {
             "DEAN5299_RAW_STORE": str(self.raw_store),
-            "DEAN5299_REFERENCE": str(self.reference),
+            "DEAN5299_REFERENCE": str(self.reference_snapshot),
             "DEAN5299_BUILD_DB": str(self.build_db),
         }
+
+    @contextmanager
+    def dbt_environ(self) -> Iterator[dict[str, str]]:
+        """`dbt_env()` in os.environ (dagster-dbt's subprocess inherits it) for the
+        duration only: left behind, DEAN5299_REFERENCE would point later runs of the
+        same process at the snapshot instead of the data team's folder."""
+        values = self.dbt_env()
+        before = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+        try:
+            yield values
+        finally:
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     def as_env(self) -> dict[str, str]:
         return {
