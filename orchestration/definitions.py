@@ -27,4 +27,6 @@ defs = dg.Definitions(
     schedules=[monthly_schedule],
     sensors=[inbox_sensor],
     resources={"pipeline": PipelineConfig(), "dbt": dbt_resource()},
+    # One run-worker process executes every step: it holds the warehouse lock for the run.
+    executor=dg.in_process_executor,
 )

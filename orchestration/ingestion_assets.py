@@ -12,6 +12,7 @@ from ingestion.reference_files import (
     snapshot_reference,
 )
 from orchestration.resources import DATA_TEAM, PipelineConfig
+from orchestration.warehouse_lock import acquire_for_step
 
 RAW_FILES = dg.AssetKey(["raw", "inbox_files"])
 RAW_ROWS = dg.AssetKey(["raw", "report_rows"])
@@ -63,6 +64,7 @@ def _reference_spec(name: str) -> dg.AssetSpec:
 )
 def reference_files(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
+    acquire_for_step(paths, context.run_id)  # one warehouse writer at a time
     try:
         snapshot = snapshot_reference(paths.reference, paths.reference_snapshot)
     except ReferenceFileError as error:
@@ -133,6 +135,7 @@ _INGESTION = {"owners": [DATA_TEAM], "tags": {"layer": "raw"}, "group_name": "in
 )
 def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
+    acquire_for_step(paths, context.run_id)  # one warehouse writer at a time
     summary = ingest_inbox(paths.inbox, paths.raw_store)
     context.log.info(
         f"{summary.files_new} new file(s) of {summary.files_seen}; {summary.rows_read} row(s) read"

@@ -4,12 +4,23 @@ published warehouse in one rename; then every mart is exported to Parquet.
 Readers holding the old warehouse open keep reading it (the rename swaps the
 directory entry, not their open file); new connections see the new one; a run
 that fails or is killed before the rename leaves the published file as it was.
+Between runs the published file is read-only on disk (0o444): BI connects read-only.
+
+A full disk is one `DiskFull` error naming the folder and the space still needed;
+what a failed run leaves behind is removed by `remove_leftovers` when the next run
+takes the warehouse lock (orchestration/warehouse_lock.py).
 """
 
 from __future__ import annotations
 
+import errno
+import math
 import os
+import re
+import shutil
 import struct
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -21,6 +32,137 @@ import pyarrow.parquet as pq
 PUBLISHED_STORAGE_VERSION = "v1.0.0"
 PUBLISHED_STORAGE_NUMBER = 64
 _HEADER_MAGIC = b"DUCK"
+# The published file's mode between runs: nobody opens it for writing by mistake
+# (os.replace over it still works: a rename needs the folder's permission only).
+PUBLISHED_MODE = 0o444
+# A report's temporary file younger than this may belong to a run still writing its
+# report (the lock is released once the warehouse is published): left alone.
+REPORT_TMP_GRACE_SECONDS = 600
+_NO_SPACE = "No space left on device"
+_ERRNO_PATH = re.compile(r"\[Errno 28\] [^:]*: '([^']+)'")
+_QUOTED_PATH = re.compile(r'Could not write file "([^"]+)"')
+
+
+class DiskFull(OSError):
+    """The disk holding `path` is full; str() is one line with the space still needed."""
+
+    def __init__(self, path: Path, needed_bytes: int) -> None:
+        super().__init__(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        self.path = Path(path)
+        self.needed_bytes = max(0, int(needed_bytes))
+
+    def __str__(self) -> str:
+        return disk_full_message(self.path, self.needed_bytes)
+
+
+def disk_full_message(path: Path, needed_bytes: int) -> str:
+    megabytes = max(1, math.ceil(needed_bytes / 1_000_000))
+    return (
+        f"đĩa đầy: cần thêm ~{megabytes} MB tại {path} / disk full: "
+        f"~{megabytes} MB more needed at {path}"
+    )
+
+
+def _chain(error: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """ENOSPC anywhere in the chain, or a DuckDB error saying so (DuckDB raises its own
+    IO/transaction errors with the OS message in the text)."""
+    return any(
+        (isinstance(link, OSError) and link.errno == errno.ENOSPC) or _NO_SPACE in str(link)
+        for link in _chain(error)
+    )
+
+
+def path_in_message(text: str) -> Path | None:
+    """The file a disk-full message names (Python's or DuckDB's wording), if any."""
+    for pattern in (_ERRNO_PATH, _QUOTED_PATH):
+        found = pattern.search(text)
+        if found:
+            return Path(found.group(1))
+    return None
+
+
+def free_bytes(path: Path) -> int:
+    """Free space on the file system holding `path` (its nearest existing folder)."""
+    folder = Path(path)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.is_file():
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def warehouse_leftovers(warehouse: Path, keep_build: bool = False) -> list[Path]:
+    """Files beside the warehouse that only a failed or killed run leaves behind."""
+    build = warehouse.with_name(warehouse.name + ".building")
+    staged = warehouse.with_name(warehouse.name + ".publishing")
+    names = [staged, staged.with_name(staged.name + ".wal")]
+    if not keep_build:
+        names += [build, build.with_name(build.name + ".wal")]
+    return [path for path in names if path.exists()]
+
+
+def output_leftovers(output: Path, now: float | None = None) -> list[Path]:
+    """Temporary files of a killed or failed export (`parquet/.<mart>.parquet.tmp`) and of
+    report writers (`.<name>.tmp` anywhere under the output folder, once they are older
+    than REPORT_TMP_GRACE_SECONDS)."""
+    if not output.is_dir():
+        return []
+    now = time.time() if now is None else now
+    found = list((output / "parquet").glob(".*.parquet.tmp"))
+    for path in output.rglob(".*.tmp"):
+        if path in found or not path.is_file():
+            continue
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        if age >= REPORT_TMP_GRACE_SECONDS:
+            found.append(path)
+    return found
+
+
+def remove_leftovers(
+    warehouse: Path, output: Path | None = None, keep_build: bool = False
+) -> list[Path]:
+    """Remove what failed runs left (call it holding the warehouse lock): the build and
+    its WAL, the staged copy and its WAL, temporary Parquet and report files. The
+    published warehouse is never touched."""
+    removed = []
+    leftovers = warehouse_leftovers(warehouse, keep_build)
+    if output is not None:
+        leftovers += output_leftovers(output)
+    for path in leftovers:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def space_needed_for_run(warehouse: Path) -> int:
+    """Bytes still missing beside the warehouse for a run to build and publish: a build
+    and its staged copy (each about the published file's size, or the failed build's)
+    beyond the free space that the next start will have (free + leftovers)."""
+    build = warehouse.with_name(warehouse.name + ".building")
+    one_copy = max(_size(warehouse), _size(build), 1_000_000)
+    reclaimable = sum(_size(path) for path in warehouse_leftovers(warehouse))
+    return max(0, 2 * one_copy - free_bytes(warehouse.parent) - reclaimable)
 
 
 def storage_number(database: Path) -> int:
@@ -65,22 +207,51 @@ def publish_build(build_db: Path, warehouse: Path) -> None:
         raise FileNotFoundError(f"no warehouse build at {build_db}")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staged = warehouse.with_name(warehouse.name + ".publishing")
-    copy_to_storage_version(build_db, staged, PUBLISHED_STORAGE_VERSION)
-    found = storage_number(staged)
-    if found != PUBLISHED_STORAGE_NUMBER:
-        raise RuntimeError(
-            f"{staged} has storage format {found}, expected {PUBLISHED_STORAGE_NUMBER} "
-            f"({PUBLISHED_STORAGE_VERSION}); the published warehouse is unchanged"
-        )
-    _fsync(staged)
-    os.replace(staged, warehouse)
+    try:
+        copy_to_storage_version(build_db, staged, PUBLISHED_STORAGE_VERSION)
+        found = storage_number(staged)
+        if found != PUBLISHED_STORAGE_NUMBER:
+            raise RuntimeError(
+                f"{staged} has storage format {found}, expected {PUBLISHED_STORAGE_NUMBER} "
+                f"({PUBLISHED_STORAGE_VERSION}); the published warehouse is unchanged"
+            )
+        _fsync(staged)
+        os.chmod(staged, PUBLISHED_MODE)
+        os.replace(staged, warehouse)
+    except Exception as error:
+        if not is_disk_full(error):
+            raise
+        # The half copy is what fills the disk: give its space back at once.
+        for partial in (staged, staged.with_name(staged.name + ".wal")):
+            partial.unlink(missing_ok=True)
+        needed = int(_size(build_db) * 1.1) - free_bytes(warehouse.parent)
+        raise DiskFull(warehouse.parent, needed) from error
     _fsync(warehouse.parent)  # the rename itself survives a crash
     build_db.unlink(missing_ok=True)
 
 
+def write_parquet(table, path: Path) -> None:
+    """One Arrow table as Parquet, the same bytes for the same rows: one row group per
+    1 Mi rows whatever the chunks, zstd, no statistics that depend on anything else;
+    the footer carries only the writer's version (no time, no path)."""
+    pq.write_table(
+        table.combine_chunks(),
+        path,
+        compression="zstd",
+        row_group_size=1 << 20,
+        use_dictionary=True,
+        write_statistics=True,
+        store_schema=True,
+    )
+
+
 def export_marts_to_parquet(warehouse: Path, folder: Path) -> list[Path]:
     """Every marts table as <folder>/<table>.parquet (pyarrow), each replaced atomically;
-    files of tables no longer in marts are removed."""
+    files of tables no longer in marts are removed.
+
+    Rows are ordered by every column in table order (`order by all`): a mart's key
+    columns come first (CONTRACT §6), so identical runs give identical rows in identical
+    order, and identical bytes for a mart that holds no run timestamp."""
     folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob(".*.parquet.tmp"):  # from a run killed mid-export
         leftover.unlink()
@@ -98,9 +269,18 @@ def export_marts_to_parquet(warehouse: Path, folder: Path) -> list[Path]:
         for table in tables:
             target = folder / f"{table}.parquet"
             tmp = folder / f".{table}.parquet.tmp"
-            arrow_table = con.sql(f'select * from marts."{table}"').to_arrow_table()
-            pq.write_table(arrow_table, tmp, compression="zstd")
-            os.replace(tmp, target)
+            arrow_table = con.sql(
+                f'select * from marts."{table}" order by all'
+            ).to_arrow_table()
+            try:
+                write_parquet(arrow_table, tmp)
+                os.replace(tmp, target)
+            except OSError as error:
+                tmp.unlink(missing_ok=True)
+                if not is_disk_full(error):
+                    raise
+                needed = arrow_table.nbytes - free_bytes(folder)
+                raise DiskFull(folder, needed) from error
             written.append(target)
     for stale in folder.glob("*.parquet"):
         if stale not in written:

@@ -12,6 +12,7 @@ from orchestration.publishing import (
     publish_build,
 )
 from orchestration.resources import DATA_TEAM, PipelineConfig
+from orchestration.warehouse_lock import acquire_for_step, release
 from orchestration.warehouse_assets import MART_KEYS
 from reports.writer import write_reports
 
@@ -34,8 +35,10 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
 )
 def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
+    acquire_for_step(paths, context.run_id, keep_build=True)  # one writer at a time
     publish_build(paths.build_db, paths.warehouse)
     exported = export_marts_to_parquet(paths.warehouse, paths.output / "parquet")
+    release(paths.warehouse)  # the report only reads the published warehouse
     return dg.MaterializeResult(
         metadata={
             "warehouse": dg.MetadataValue.path(str(paths.warehouse)),

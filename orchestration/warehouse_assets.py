@@ -16,6 +16,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 from orchestration.partitions import TIMEZONE, monthly_partitions
 from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.warehouse_lock import acquire_for_step
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if using_dagster_dev():
@@ -145,6 +146,7 @@ def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig
 ):
     paths = pipeline.paths()
+    acquire_for_step(paths, context.run_id)  # one warehouse writer at a time
     # Always a fresh file: the warehouse is rebuilt from the raw store + reference.
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
