@@ -298,6 +298,7 @@ def _one_line(error: BaseException) -> str:
     short_help="Chạy quy trình cho một tháng / run the pipeline for one month.",
 )
 def run(
+    ctx: typer.Context,
     as_of: Annotated[
         str, typer.Option("--as-of", help="Tháng báo cáo / as-of month, YYYY-MM (2024-04).")
     ],
@@ -313,6 +314,14 @@ def run(
     output: Annotated[
         Path | None, typer.Option(help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT).")
     ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="Chờ lần chạy khác (đang ghi kho) xong rồi chạy / wait for another run "
+            "writing the warehouse to finish, instead of stopping at once.",
+        ),
+    ] = False,
 ):
     """Chạy toàn bộ quy trình cho một tháng: nạp hộp thư, dựng và kiểm tra kho, công bố, lập báo cáo. Nhật ký chi tiết (cả của dbt) ghi vào DEAN5299_OUTPUT/logs/.
 
@@ -326,6 +335,15 @@ def run(
         log_path = new_log_path(paths, as_of)
     except UserError as error:
         fail(str(error))
+    from orchestration import publishing, warehouse_lock
+
+    try:  # one warehouse writer at a time; released when the command ends (ctx closes)
+        ctx.with_resource(warehouse_lock.holding(
+            paths.warehouse, f"cli-{os.getpid()}", wait=wait, output=paths.output,
+            on_wait=lambda info: typer.echo(warehouse_lock.waiting_message(info)),
+        ))
+    except warehouse_lock.WarehouseBusy as busy:
+        fail(f"{busy}; --wait để chờ / to wait")
     os.environ.update(paths.as_env())
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -341,6 +359,8 @@ def run(
     except Exception as error:  # an unexpected failure: one line here, the rest in the log
         with log_path.open("a", encoding="utf-8") as log_file:
             traceback.print_exc(file=log_file)
+        if publishing.is_disk_full(error):
+            fail(publishing.disk_full_report(paths.warehouse, [str(error)]) or str(error), 1)
         fail(f"{_one_line(error)} (chi tiết / details: {log_path})", code=1)
 
     if not outcome.success:
@@ -349,6 +369,9 @@ def run(
             typer.echo(f"  kiểm tra bắt buộc không đạt / blocking check failed: {check}")
         for failure in outcome.failures:
             typer.echo(f"  bước lỗi / failed step: {failure}")
+        disk_full = publishing.disk_full_report(paths.warehouse, outcome.failures, log_path)
+        if disk_full:
+            fail(f"{disk_full} (log: {log_path})", code=1)
         not_done = sorted(key.to_user_string() for key in outcome.missing)
         fail(
             "lần chạy không hoàn tất, kho đã công bố giữ nguyên / the run did not complete, the "

@@ -311,3 +311,51 @@ def province_progress_markdown(warehouse: Path, as_of: str) -> str:
     return header + "\n".join(
         "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows
     )
+
+
+_DISK_FULL_LINE = re.compile(
+    r"đĩa đầy: cần thêm ~\d+ MB tại .+? / disk full: ~\d+ MB more needed at [^\n'\"]+"
+)
+
+
+def _same_disk(path: Path, other: Path) -> bool:
+    def device(p: Path) -> int | None:
+        while not p.exists() and p != p.parent:
+            p = p.parent
+        try:
+            return p.stat().st_dev
+        except OSError:
+            return None
+
+    return device(path) == device(other)
+
+
+def disk_full_report(
+    warehouse: Path, texts: Iterable[str] = (), log_path: Path | None = None
+) -> str | None:
+    """The one line for a run that failed on a full disk, or None when it did not.
+
+    Looks at the failures' texts and the run's log (dbt reports its own disk errors in
+    its output): a `DiskFull` line is used as it is; another "No space left on device"
+    names the folder of the file it mentions (else the warehouse's) and the space a run
+    needs there."""
+    chunks = [text for text in texts if text]
+    if log_path is not None:
+        try:
+            chunks.append(log_path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            pass
+    for text in chunks:
+        found = _DISK_FULL_LINE.search(text)
+        if found:
+            return found.group(0).rstrip(" .,;")
+    for text in chunks:
+        if _NO_SPACE in text or "[Errno 28]" in text:
+            mentioned = path_in_message(text)
+            folder = mentioned.parent if mentioned is not None else warehouse.parent
+            if _same_disk(folder, warehouse.parent):
+                needed = space_needed_for_run(warehouse)
+            else:
+                needed = 0
+            return disk_full_message(folder, needed)
+    return None

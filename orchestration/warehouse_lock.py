@@ -65,6 +65,14 @@ def busy_message(info: LockInfo) -> str:
     )
 
 
+def waiting_message(info: LockInfo) -> str:
+    pid = info.pid if info.pid is not None else "?"
+    return (
+        f"đang chờ lần chạy khác xong (pid {pid}, bắt đầu lúc {info.started_at or '?'}) / "
+        "waiting for another run to finish"
+    )
+
+
 def lock_path(warehouse: Path) -> Path:
     warehouse = Path(os.path.abspath(warehouse))
     return warehouse.with_name(warehouse.name + LOCK_SUFFIX)
