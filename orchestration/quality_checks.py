@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from ingestion.reference_files import read_reference_file
 from orchestration.ingestion_assets import RAW_ROWS
 from orchestration.partitions import PROGRAMME_START, TIMEZONE, monthly_partitions
 from orchestration.resources import PipelineConfig
@@ -89,13 +90,14 @@ def current_month() -> str:
 
 
 def reference_codes(reference: Path) -> tuple[set[str], set[str]]:
-    """(non-root unit codes of units.csv, measure codes of the dbt seed), as dbt reads them."""
-    with (reference / "units.csv").open(encoding="utf-8-sig", newline="") as handle:
-        units = {
-            (row.get("unit_code") or "").strip().upper()
-            for row in csv.DictReader(handle)
-            if (row.get("parent_code") or "").strip()
-        }
+    """(non-root unit codes of units.csv, measure codes of the dbt seed), as dbt reads them.
+    units.csv goes through the one reader of reference files (ingestion/reference_files.py);
+    an invalid file raises its one-line ReferenceFileError."""
+    units = {
+        row["unit_code"].upper()
+        for row in read_reference_file(reference, "units").rows
+        if row["parent_code"]
+    }
     with MEASURES_SEED.open(encoding="utf-8", newline="") as handle:
         measures = {row["measure_code"] for row in csv.DictReader(handle)}
     return units, measures
@@ -247,11 +249,52 @@ def reference_data_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
     units = frames.derive_reference_units(reference["units"])
     known_units = set(units["unit_code"].dropna())
     indicators = set(reference["indicators"]["indicator_code"])
-    return check_result(
+    result = check_result(
         validate(units, suites.reference_units_suite()),
         validate(reference["targets"], suites.reference_targets_suite(known_units, indicators)),
         validate(reference["population"], suites.reference_population_suite(known_units)),
     )
+    failures = result.metadata.get("failures")
+    if failures is not None:  # one line naming the file and what is wrong (CONTRACT §5)
+        result = result._replace(description=reference_failure_line(failures.value))
+    return result
+
+
+# What each reference expectation (expectations/suites.py) guards, said to the data team.
+REFERENCE_MESSAGES = {
+    "unit_code_present": "units.csv: có dòng thiếu unit_code",
+    "unit_code_unique": "units.csv: unit_code lặp lại",
+    "exactly_one_root": "units.csv: phải có đúng một đơn vị gốc (parent_code trống)",
+    "parent_known": "units.csv: parent_code không phải mã đơn vị nào trong units.csv",
+    "active_from_valid": "units.csv: active_from trống hoặc không phải tháng YYYY-MM",
+    "active_window_ordered": "units.csv: active_to trước active_from",
+    "target_rows_unique": (
+        "targets.csv: chỉ tiêu lặp lại (cùng indicator_code, unit_code, window_start, window_end)"
+    ),
+    "target_unit_known": "targets.csv: unit_code không có trong units.csv",
+    "target_indicator_known": "targets.csv: indicator_code không phải CT1..CT8",
+    "window_start_valid": "targets.csv: window_start trống hoặc không phải tháng YYYY-MM",
+    "window_end_valid": "targets.csv: window_end trống hoặc không phải tháng YYYY-MM",
+    "target_value_valid": "targets.csv: target_value trống hoặc không phải số",
+    "target_not_negative": "targets.csv: target_value âm",
+    "population_rows_unique": "population.csv: đơn vị và năm lặp lại",
+    "population_unit_known": "population.csv: unit_code không có trong units.csv",
+    "year_valid": "population.csv: year trống hoặc không phải số",
+    "population_positive": "population.csv: population_14_plus phải lớn hơn 0",
+    "population_valid": "population.csv: population_14_plus trống hoặc không phải số",
+}
+
+
+def reference_failure_line(failures: list[dict]) -> str:
+    """The first failed reference expectation as one line, with sample values."""
+    first = sorted(failures, key=lambda f: not f["blocking"])[0]
+    line = REFERENCE_MESSAGES.get(first["expectation"], f"danh mục: {first['expectation']}")
+    sample = [str(value) for value in (first.get("sample") or [])[:5]]
+    if sample:
+        line += f" ({', '.join(sample)})"
+    if len(failures) > 1:
+        line += f"; và {len(failures) - 1} lỗi khác"
+    return line
 
 
 quality_checks = [
