@@ -93,6 +93,9 @@ class RunOutcome:
     missing: set
     failed_checks: list[str]
     failures: list[str]
+    # What went wrong, one line each, most telling first: a step's own dg.Failure
+    # description (invalid reference data), then each blocking check's message.
+    error_lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -212,21 +215,53 @@ def run_monthly_job(as_of: str, log_path: Path | None = None, console=None) -> R
         run_logger.handlers = []
 
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-    failed_checks = [
-        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
-    ]
-    failures = []
+    failed_checks, error_lines = [], []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        message = check_message(graph, evaluation)
+        failed_checks.append(
+            f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            + (f" — {message}" if message else "")
+        )
+        if message:
+            error_lines.append(message)
+    failures, user_failures = [], []
     for event in result.get_step_failure_events():
-        error = event.event_specific_data.error
+        data = event.event_specific_data
+        error = data.error
         message = (error.message or "").strip().splitlines()
         failures.append(f"{event.step_key}: {message[0] if message else error.cls_name}")
+        described = getattr(data.user_failure_data, "description", None)
+        if described:  # a dg.Failure: the step's own one-line message
+            user_failures.append(described.strip().splitlines()[0])
     # A skipped downstream asset can hide behind a "successful" run: compare what ran.
     missing = set(expected) - materialized
     return RunOutcome(
-        result.success and not missing, materialized, missing, failed_checks, failures
+        result.success and not missing,
+        materialized,
+        missing,
+        failed_checks,
+        failures,
+        user_failures + error_lines,
     )
+
+
+def check_message(graph, evaluation) -> str:
+    """A failed check's one line: its own description (GX checks state what failed),
+    else its definition's (dbt tests: `meta.description`), with dbt's failing rows."""
+    message = (evaluation.description or "").strip()
+    if not message:
+        try:
+            message = (graph.get_check_spec(evaluation.asset_check_key).description or "").strip()
+        except Exception:  # a check outside the graph: its key says enough
+            message = ""
+    lines = message.splitlines()
+    message = lines[0] if lines else ""
+    failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    if message and failed_rows is not None and failed_rows.value:
+        message += f" ({failed_rows.value} dòng vi phạm / failing rows)"
+    return message
 
 
 def print_summary(paths: PipelinePaths, as_of: str, log_path: Path | None = None) -> None:
@@ -372,6 +407,12 @@ def run(
         disk_full = publishing.disk_full_report(paths.warehouse, outcome.failures, log_path)
         if disk_full:
             fail(f"{disk_full} (log: {log_path})", code=1)
+        if outcome.error_lines:  # what went wrong, named: e.g. "units.csv: thiếu cột …"
+            fail(
+                f"{outcome.error_lines[0]} — kho đã công bố giữ nguyên / the published "
+                f"warehouse is unchanged (log: {log_path})",
+                code=1,
+            )
         not_done = sorted(key.to_user_string() for key in outcome.missing)
         fail(
             "lần chạy không hoàn tất, kho đã công bố giữ nguyên / the run did not complete, the "
