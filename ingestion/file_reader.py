@@ -7,7 +7,9 @@ worker starts faster).
 from __future__ import annotations
 
 import hashlib
+import os
 
+from ingestion import guard
 from ingestion.csv_reader import read_csv
 from ingestion.parsed import FILE_EMPTY, FILE_UNREADABLE, ParsedFile
 from ingestion.workbook_reader import read_workbook
@@ -21,18 +23,45 @@ def sha256_of(path: str) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def parse_bytes(file_format: str, data: bytes) -> ParsedFile:
-    """Parse a file of an accepted format; any failure becomes a rejected ParsedFile."""
+def parse_bytes(file_format: str, data: bytes, *, isolated: bool = False) -> ParsedFile:
+    """Parse a file of an accepted format; any failure becomes a rejected ParsedFile.
+
+    A workbook is first inspected (ingestion/guard.py): beyond the limits it is rejected
+    unread; one the inspection cannot bound is read in a memory-limited child process
+    (ingestion/isolated.py). `isolated`: this already is that child.
+    """
     if not data:
         return ParsedFile.rejected(FILE_EMPTY, "0 bytes")
     try:
         if file_format == "csv":
             return read_csv(data)
-        return read_workbook(data)
+        if isolated:
+            return read_workbook(data)
+        inspection = guard.inspect_workbook(data)
+        if inspection.isolate:
+            return _read_apart(file_format, data, inspection.isolate)
+        try:
+            return read_workbook(data, inspection.extents)
+        except guard.NotInspected as exc:
+            return _read_apart(file_format, data, f"sheet {exc} was not inspected")
+    except guard.TooLarge as exc:
+        return ParsedFile.rejected(FILE_UNREADABLE, f"{guard.TOO_LARGE_VI}: {exc}")
     except UnicodeDecodeError as exc:
         return ParsedFile.rejected(FILE_UNREADABLE, f"not UTF-8 text: {exc}")
     except Exception as exc:  # a broken file may fail anywhere inside a parser
         return ParsedFile.rejected(FILE_UNREADABLE, f"{type(exc).__name__}: {exc}")
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a native reader's panic (pyo3 PanicException) and the like
+        return ParsedFile.rejected(
+            FILE_UNREADABLE, f"{guard.TOO_LARGE_VI}: {type(exc).__name__}: {exc}"
+        )
+
+
+def _read_apart(file_format: str, data: bytes, why: str) -> ParsedFile:
+    from ingestion.isolated import read_in_child  # subprocess and resource: only when needed
+
+    return read_in_child(file_format, data, why)
 
 
 def parse_path(path: str, file_format: str, sha256: str) -> ParsedFile | None:
@@ -40,9 +69,15 @@ def parse_path(path: str, file_format: str, sha256: str) -> ParsedFile | None:
     (or vanished) since, so that the caller logs nothing and reads it next run."""
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            if os.fstat(f.fileno()).st_size > guard.max_file_bytes():
+                data = None
+            else:
+                data = f.read()
     except OSError:
         return None
+    if data is None:  # not read into memory at all
+        detail = f"larger than {guard.max_file_bytes() // 2**20} MiB"
+        return ParsedFile.rejected(FILE_UNREADABLE, f"{guard.TOO_LARGE_VI}: {detail}")
     if hashlib.sha256(data).hexdigest() != sha256:
         return None
     return parse_bytes(file_format, data)

@@ -8,21 +8,40 @@ over an unchanged inbox to a directory scan plus one small Parquet read.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import hashlib
 import os
+import stat as stat_module
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 
 from ingestion import raw_store as store
 from ingestion.file_reader import ACCEPTED_FORMATS, parse_path, sha256_of
-from ingestion.parsed import DUPLICATE, PARSED, REJECTED, SKIPPED, ParsedFile, ParsedRow
+from ingestion.parsed import (
+    DUPLICATE,
+    OUTSIDE_INBOX,
+    PARSED,
+    REJECTED,
+    SKIPPED,
+    SYMLINK_LOOP,
+    ParsedFile,
+    ParsedRow,
+)
 
 # A template parses in ~0.5 ms here, while a pool takes 0.2-0.4 s to start and ships every
 # row back pickled: below this many files the pool is slower (docs/benchmarks.md).
 PARALLEL_THRESHOLD = 1000
+
+_SKIP_DETAILS = {
+    SYMLINK_LOOP: "a symbolic link that leads back to itself: not followed",
+    OUTSIDE_INBOX: "a symbolic link to a place outside the inbox: not followed",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +76,93 @@ class IngestSummary:
     files_not_read: list[str] = field(default_factory=list)
 
 
+class InboxEntry(NamedTuple):
+    """One entry of the inbox, as iter_inbox_entries yields it."""
+
+    name: str  # relative to the inbox, '/'-separated; bytes that are not UTF-8 as \\xNN
+    path: str  # what to open: the file, or the real file behind a symlink inside the inbox
+    skip_reason: str | None  # None: a readable regular file; else a reason code, not to open
+    size: int  # of the file; of the link itself when skipped
+    mtime_ns: int
+
+
+def _relative_name(path: str, inbox: str) -> str:
+    """The log's file_name: lossless for UTF-8 names; other bytes kept as `\\xNN` escapes
+    (the file is still read, from `path`)."""
+    relative = os.fsencode(os.path.relpath(path, inbox))
+    return relative.decode("utf-8", "backslashreplace").replace(os.sep, "/")
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def iter_inbox_entries(inbox: Path | str, skip: Path | str | None = None) -> Iterator[InboxEntry]:
+    """Every file under the inbox, any depth, safely: never raises on what it finds.
+
+    - regular files are yielded with `skip_reason` None;
+    - a symlink to a regular file inside the inbox is yielded as a file (`path` is the
+      resolved real file, so what is opened cannot be swapped for a path outside);
+    - a symlink whose target is outside the inbox (file or folder) is yielded with
+      `skip_reason` OUTSIDE_INBOX, a symlink loop with SYMLINK_LOOP: neither is opened;
+    - symlinked folders inside the inbox are not entered (the real folder is walked),
+      dangling symlinks, FIFOs, sockets and devices are left out, and so is `skip` (the
+      raw store, when it lies inside the inbox) and anything that vanishes meanwhile.
+    Names that are not UTF-8 are listed under a `\\xNN`-escaped name (InboxEntry.name).
+    """
+    top = os.fspath(inbox)
+    root = os.path.realpath(top)
+    skip_real = os.path.realpath(skip) if skip is not None else None
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue  # a folder removed or unreadable while scanning
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if os.path.realpath(entry.path) != skip_real:
+                        folders.append(entry.path)
+                elif entry.is_symlink():
+                    found = _symlink_entry(entry.path, top, root)
+                    if found is not None:
+                        yield found
+                elif entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    name = _relative_name(entry.path, top)
+                    yield InboxEntry(name, entry.path, None, stat.st_size, stat.st_mtime_ns)
+            except OSError:
+                continue  # vanished or unreadable while scanning: seen again next run
+
+
+def _symlink_entry(path: str, top: str, root: str) -> InboxEntry | None:
+    link = os.lstat(path)
+    name = _relative_name(path, top)
+
+    def skipped(reason: str) -> InboxEntry:
+        return InboxEntry(name, path, reason, link.st_size, link.st_mtime_ns)
+
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError as exc:
+        return skipped(SYMLINK_LOOP) if exc.errno == errno.ELOOP else None  # else: dangling
+    if not _inside(real, root):
+        return skipped(OUTSIDE_INBOX)
+    target = os.stat(real)
+    if not stat_module.S_ISREG(target.st_mode):
+        return None  # a folder inside the inbox (walked where it is), a FIFO, a device
+    return InboxEntry(name, real, None, target.st_size, target.st_mtime_ns)
+
+
+def link_digest(path: str) -> str:
+    """The sha256 logged for a skipped symlink: of the link's own text (its target path),
+    since its target is never read."""
+    return hashlib.sha256(os.fsencode(os.readlink(path))).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class _Found:
     file_name: str  # relative to the inbox, '/'-separated
@@ -64,31 +170,22 @@ class _Found:
     size: int
     mtime_us: int
     file_format: str  # the extension, lower-cased, without the dot
+    skip_reason: str | None = None
 
 
 def _scan(inbox: Path, skip: Path) -> list[_Found]:
-    """Every regular file under the inbox, any depth (the raw store excluded)."""
-    found: list[_Found] = []
-    folders = [str(inbox)]
-    skip = skip.resolve()
-    while folders:
-        folder = folders.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue  # a folder removed or unreadable while scanning
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if Path(entry.path).resolve() != skip:
-                    folders.append(entry.path)
-            elif entry.is_file():
-                stat = entry.stat()
-                name = os.path.relpath(entry.path, inbox).replace(os.sep, "/")
-                file_format = os.path.splitext(entry.name)[1].lower().lstrip(".")
-                found.append(
-                    _Found(name, entry.path, stat.st_size, stat.st_mtime_ns // 1000, file_format)
-                )
-    return found
+    """Every entry under the inbox, any depth (the raw store excluded)."""
+    return [
+        _Found(
+            entry.name,
+            entry.path,
+            entry.size,
+            entry.mtime_ns // 1000,
+            os.path.splitext(entry.name)[1].lower().lstrip("."),
+            entry.skip_reason,
+        )
+        for entry in iter_inbox_entries(inbox, skip)
+    ]
 
 
 def _parse_all(jobs: list[tuple[str, str, str]], workers: int) -> list[ParsedFile | None]:
@@ -197,14 +294,16 @@ def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) ->
     not_read: list[str] = []
     for f in new:
         try:
-            sha = sha256_of(f.path)
+            sha = link_digest(f.path) if f.skip_reason else sha256_of(f.path)
         except OSError:
             not_read.append(f.file_name)
             continue
         if (f.file_name, sha) in known_pairs:
             continue  # same bytes at the same path (touched or copied back)
         known_pairs.add((f.file_name, sha))
-        if f.file_format not in ACCEPTED_FORMATS:
+        if f.skip_reason:
+            plan.append((f, sha, SKIPPED, None))
+        elif f.file_format not in ACCEPTED_FORMATS:
             plan.append((f, sha, SKIPPED, None))
         elif sha in read_copy:
             plan.append((f, sha, DUPLICATE, read_copy[sha]))
@@ -218,7 +317,9 @@ def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) ->
     batch = _Batch()
     for f, sha, status, duplicate_of in plan:
         if status is not None:
-            batch.add(f, sha, ParsedFile(status), duplicate_of)
+            reason = f.skip_reason
+            detail = _SKIP_DETAILS[reason] if reason else None
+            batch.add(f, sha, ParsedFile(status, reason, detail), duplicate_of)
         elif result := next(parsed):
             batch.add(f, sha, result)
         else:

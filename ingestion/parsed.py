@@ -20,6 +20,9 @@ NOT_TEMPLATE = "not_template"
 FILE_UNREADABLE = "file_unreadable"
 FILE_EMPTY = "file_empty"
 CSV_BAD_HEADER = "csv_bad_header"
+# Why an inbox entry is `skipped` without being opened (ingestion.inbox.iter_inbox_entries).
+SYMLINK_LOOP = "symlink_loop"
+OUTSIDE_INBOX = "outside_inbox"
 
 
 class ParsedRow(NamedTuple):

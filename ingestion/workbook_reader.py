@@ -11,11 +11,12 @@ import io
 
 from python_calamine import CalamineWorkbook
 
-from ingestion import labels
+from ingestion import guard, labels
 from ingestion.parsed import FILE_EMPTY, NOT_TEMPLATE, PARSED, ParsedFile, ParsedRow
 from ingestion.values import is_blank, parse_code, parse_count, parse_date, parse_period
 
 Grid = list[list[object]]
+Extents = dict[str, tuple[int, int]] | None
 
 _REPORT_SHEET_KEY = labels.sheet_key("BaoCao")
 
@@ -38,21 +39,34 @@ def _is_empty(grid: Grid) -> bool:
     return all(is_blank(cell) for row in grid for cell in row)
 
 
-def _grid(workbook: CalamineWorkbook, name: str) -> Grid:
+def _grid(workbook: CalamineWorkbook, name: str, extents: Extents) -> Grid:
+    if extents is not None:  # bounded before calamine sizes the grid (ingestion/guard.py)
+        if name not in extents:
+            raise guard.NotInspected(name)
+        guard.check_extent(name, *extents[name])
+    sheet = workbook.get_sheet_by_name(name)
+    if (end := sheet.end) is not None:  # read in a child, or calamine's own idea of the extent
+        guard.check_extent(name, end[0] + 1, end[1] + 1)
     # skip_empty_area=False keeps leading empty rows/columns, so grid[r][c] is the
     # cell at row r+1, column c+1 exactly as Excel numbers it.
-    return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return sheet.to_python(skip_empty_area=False)
 
 
-def read_workbook(data: bytes) -> ParsedFile:
-    """Parse a template workbook. Calamine errors propagate (the caller maps them)."""
+def read_workbook(data: bytes, extents: Extents = None) -> ParsedFile:
+    """Parse a template workbook. Calamine errors propagate (the caller maps them).
+
+    `extents` (sheet -> farthest row and column, from guard.inspect_workbook) is checked
+    before each sheet is read; a sheet missing from it raises guard.NotInspected. None:
+    no prior bound (the caller reads in a memory-limited child)."""
     with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
         names = workbook.sheet_names
         if not names:
             return ParsedFile.rejected(FILE_EMPTY, "the workbook has no sheet")
         sheet = next((n for n in names if labels.sheet_key(n) == _REPORT_SHEET_KEY), names[0])
-        grid = _grid(workbook, sheet)
-        if _is_empty(grid) and all(_is_empty(_grid(workbook, n)) for n in names if n != sheet):
+        grid = _grid(workbook, sheet, extents)
+        if _is_empty(grid) and all(
+            _is_empty(_grid(workbook, n, extents)) for n in names if n != sheet
+        ):
             return ParsedFile.rejected(FILE_EMPTY, "every sheet is empty", sheet)
     return _read_report(sheet, grid)
 
