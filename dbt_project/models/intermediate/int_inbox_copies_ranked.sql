@@ -21,8 +21,11 @@ copies as (
         observations.* exclude (error_code, error_detail),
         read_contents.read_batch_id,
         read_contents.read_status,
-        read_contents.error_code,
-        read_contents.error_detail,
+        -- A skipped entry was never read: it keeps its own reason (symlink_loop, outside_inbox).
+        case when observations.parse_status = 'skipped' then observations.error_code
+            else read_contents.error_code end as error_code,
+        case when observations.parse_status = 'skipped' then observations.error_detail
+            else read_contents.error_detail end as error_detail,
         case when observations.parse_status <> 'skipped' then row_number() over (
             partition by observations.sha256, observations.parse_status = 'skipped'
             order by observations.file_mtime, observations.file_name

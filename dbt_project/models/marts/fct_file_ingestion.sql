@@ -36,6 +36,8 @@ select
             then copies.error_code || ': ' || coalesce(reasons.message_vi, coalesce(copies.error_detail, ''))
         when copies.copy_status = 'duplicate'
             then 'Trùng nội dung với tệp đã nhận: ' || coalesce(copies.duplicate_of_copy, copies.duplicate_of)
+        when copies.copy_status = 'skipped' and copies.error_code is not null
+            then copies.error_code || ': ' || coalesce(reasons.message_vi, copies.error_detail, '')
         when copies.copy_status = 'skipped'
             then 'Bỏ qua: định dạng không được nhận (chỉ nhận .xlsx, .xls, .xlsb, .ods, .csv).'
         when row_counts.rows_rejected > 0
