@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import csv
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -52,65 +54,39 @@ def previous_month(day: date) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def published_deadlines(warehouse: Path) -> dict[date, str] | None:
-    """deadline day -> reporting month (YYYY-MM), read-only from the published
-    warehouse's marts.dim_reporting_period: the deadline rule lives in dbt
-    (macros/submission_deadline.sql), never here. None when no warehouse is published
-    yet, or it predates that mart."""
-    import duckdb
-
-    if not warehouse.is_file():
-        return None
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            rows = con.execute(
-                "select strftime(period, '%Y-%m'), submission_deadline_date "
-                "from marts.dim_reporting_period where submission_deadline_date is not null"
-            ).fetchall()
-    except duckdb.Error:
-        return None
-    return {deadline: month for month, deadline in rows}
+def deadline_day(reference: Path) -> int:
+    with (reference / "settings.csv").open(encoding="utf-8-sig", newline="") as handle:
+        settings = {row["key"].strip(): row["value"].strip() for row in csv.DictReader(handle)}
+    return int(settings["submission_deadline_day"])
 
 
-def run_date_for(month: str, deadlines: dict[date, str]) -> date | None:
-    """The day after month's deadline, as the published warehouse states it."""
-    found = [deadline for deadline, name in deadlines.items() if name == month]
-    return found[0] + timedelta(days=1) if found else None
+def run_date_for(month: str, deadline: int) -> date:
+    """The day after month's deadline: day `deadline` of the next month, or that
+    month's last day when it is shorter (a deadline of 31 in a 30-day month)."""
+    year, number = int(month[:4]), int(month[5:])
+    year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    last = calendar.monthrange(year, number)[1]
+    return date(year, number, min(deadline, last)) + timedelta(days=1)
 
 
-def monthly_run_request(tick: datetime, warehouse: Path) -> dg.RunRequest | dg.SkipReason:
-    """Ticks daily; runs on the day after a month's submission deadline, for that month
-    (whose deadline day was yesterday, marts.dim_reporting_period of the published
-    warehouse). The local (Asia/Ho_Chi_Minh) date decides, never the UTC one.
-
-    Without a published warehouse (a new deployment) it skips, saying so: the deadline
-    comes from the warehouse, and the first build comes from `dean5299 run` or from the
-    inbox sensor, which builds as soon as it sees the inbox."""
+def monthly_run_request(tick: datetime, reference: Path) -> dg.RunRequest | dg.SkipReason:
+    """Ticks daily; runs on the day after the submission deadline, for the month before
+    that deadline. The local (Asia/Ho_Chi_Minh) date decides, never the UTC one."""
     local = tick.astimezone(ZoneInfo(TIMEZONE)).date()
-    deadlines = published_deadlines(warehouse)
-    if deadlines is None:
-        return dg.SkipReason(
-            f"chưa có kho dữ liệu đã công bố có marts.dim_reporting_period ({warehouse}): hạn "
-            "nộp được đọc từ kho; hãy chạy `dean5299 run --as-of YYYY-MM` một lần hoặc bật "
-            "inbox_sensor / no published warehouse with the deadlines yet: run "
-            "`dean5299 run` once or turn the inbox sensor on"
-        )
-    month = deadlines.get(local - timedelta(days=1))
-    if month is not None and month >= PROGRAMME_START:
-        return dg.RunRequest(
-            run_key=f"monthly-{month}",
-            partition_key=month,
-            tags={"dean5299/trigger": "schedule"},
-        )
-    upcoming = min((day for day in deadlines if day >= local), default=None)
-    following = (
-        f"hạn kế tiếp hết ngày {upcoming:%d/%m/%Y} (tháng {deadlines[upcoming]}) / next "
-        f"deadline {upcoming:%Y-%m-%d} ({deadlines[upcoming]})"
-        if upcoming
-        else "không còn hạn nộp nào / no deadline ahead"
-    )
+    deadline = deadline_day(reference)
+    last_month = previous_month(local)
+    # Usually the month before; for a deadline on a month's last day the run falls on
+    # the 1st, two months after the reporting month.
+    for month in (last_month, previous_month(date(int(last_month[:4]), int(last_month[5:]), 1))):
+        if run_date_for(month, deadline) == local and month >= PROGRAMME_START:
+            return dg.RunRequest(
+                run_key=f"monthly-{month}",
+                partition_key=month,
+                tags={"dean5299/trigger": "schedule"},
+            )
     return dg.SkipReason(
-        f"báo cáo tháng chạy ngày sau hạn nộp; {following} / runs the day after the deadline"
+        f"báo cáo tháng chạy ngày sau hạn nộp (ngày {deadline} tháng sau) / "
+        f"runs the day after the deadline (day {deadline} of the next month)"
     )
 
 
@@ -119,17 +95,14 @@ def monthly_run_request(tick: datetime, warehouse: Path) -> dg.RunRequest | dg.S
     cron_schedule="0 6 * * *",
     execution_timezone=TIMEZONE,
     description=(
-        "06:00 giờ Việt Nam, ngày sau hạn nộp (marts.dim_reporting_period của kho đã công "
-        "bố, theo submission_deadline_day 1–31): chạy cho tháng vừa hết hạn. Các ngày khác "
-        "bỏ qua; chưa có kho thì bỏ qua. / 06:00 Asia/Ho_Chi_Minh on the day after a "
-        "month's deadline (as the published warehouse states it): runs that month; other "
-        "days, or without a published warehouse, it skips."
+        "06:00 giờ Việt Nam, ngày sau hạn nộp (submission_deadline_day trong settings.csv): "
+        "chạy cho tháng vừa kết thúc. Các ngày khác bỏ qua. / 06:00 Asia/Ho_Chi_Minh on the "
+        "day after the submission deadline: runs the month just ended; other days skip."
     ),
 )
 def monthly_schedule(context: dg.ScheduleEvaluationContext):
-    # Read at each tick from the published warehouse: a changed submission_deadline_day
-    # applies once a build has published it (docs/operations.md).
-    return monthly_run_request(context.scheduled_execution_time, resolve_paths().warehouse)
+    # settings.csv is read at each tick: the data team may change the deadline any time.
+    return monthly_run_request(context.scheduled_execution_time, resolve_paths().reference)
 
 
 # --- the inbox sensor ------------------------------------------------------------
