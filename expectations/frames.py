@@ -69,9 +69,10 @@ def read_measure_monthly(con) -> pd.DataFrame:
     return con.execute("select * from marts.fct_measure_monthly").df()
 
 
-def read_submission_status(con, as_of: str) -> pd.DataFrame:
+def read_submission_status(con) -> pd.DataFrame:
     """Status rows against the grid the contract asks for: every non-root unit active in
-    each month from the first month in the data through max(as-of, last month in the data)."""
+    each month from the first month in the data through the later of the last month in
+    the data and the latest as-of month a run asked for (CONTRACT §9)."""
     return con.execute(
         """
         with units as (
@@ -81,7 +82,9 @@ def read_submission_status(con, as_of: str) -> pd.DataFrame:
         ),
         months as (
             select unnest(generate_series(
-                min(period), greatest(max(period), ?::date), interval 1 month
+                min(period),
+                greatest(max(period), (select requested_as_of from intermediate.int_run_context)),
+                interval 1 month
             ))::date as period
             from intermediate.int_report_versions_ranked
         ),
@@ -99,8 +102,7 @@ def read_submission_status(con, as_of: str) -> pd.DataFrame:
             status.unit_code is not null as has_status_row
         from marts.fct_submission_status as status
         full outer join expected using (unit_code, period)
-        """,
-        [f"{as_of}-01"],
+        """
     ).df()
 
 

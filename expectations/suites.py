@@ -26,6 +26,7 @@ RULE_SEVERITIES = {
     "targets_inconsistent": "info",
     "missing_submission": "warn",
     "late_submission": "info",
+    "revised_after_close": "info",
 }
 
 INTEGER_TYPES = ["int64", "int32", "Int64Dtype", "Int32Dtype"]  # numpy or pandas nullable

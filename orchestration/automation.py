@@ -2,47 +2,61 @@
 
 from __future__ import annotations
 
-import calendar
-import csv
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.partitions import PROGRAMME_START, TIMEZONE
+from orchestration.partitions import PROGRAMME_START, TIMEZONE, monthly_partitions, run_months
 from orchestration.settings import resolve_paths
 
-PIPELINE_GROUPS = ("ingestion", "warehouse", "quality", "reporting")
+# The warehouse build: reference snapshot, ingestion, dbt and its checks, publication.
+# It is not partitioned: it holds every month (CONTRACT §9).
+WAREHOUSE_GROUPS = ("reference", "ingestion", "warehouse", "quality")
+PIPELINE_GROUPS = (*WAREHOUSE_GROUPS, "reporting")
 MONTHLY_JOB = "monthly_report_job"
+WAREHOUSE_JOB = "warehouse_job"
 REPORT_REFRESH_JOB = "report_refresh_job"
-# Runs of the monthly job all rebuild and replace the same warehouse file: the
-# instance's dagster.yaml limits this tag to one run at a time (docs/operations.md).
+# Runs that rebuild and replace the warehouse file: the instance's dagster.yaml limits
+# this tag to one queued run at a time; the warehouse lock guards every writer anyway.
 WAREHOUSE_WRITER_TAG = "dean5299/warehouse_writer"
 
-# The same selection for the schedule, the sensor and `dean5299 run`.
+# The same selection for the schedule and `dean5299 run`: the warehouse (every month)
+# then the partition's report. A backfill of many months builds the warehouse once
+# and renders their reports in the same run (the report's single-run backfill policy).
 monthly_job = dg.define_asset_job(
     MONTHLY_JOB,
     selection=dg.AssetSelection.groups(*PIPELINE_GROUPS),
     tags={WAREHOUSE_WRITER_TAG: "monthly"},
     description=(
-        "Nạp hộp thư, dựng kho, kiểm tra, công bố và lập báo cáo tháng (tháng = phân vùng). / "
-        "Ingest the inbox, rebuild and check the warehouse, publish it, write the month's report."
+        "Nạp hộp thư, dựng kho (mọi tháng), kiểm tra, công bố và lập báo cáo tháng (tháng = "
+        "phân vùng). / Ingest the inbox, rebuild and check the warehouse (every month), "
+        "publish it, write the partition month's report."
     ),
 )
 
-# Only the report: re-written from the published warehouse (whose progress rows cover
-# every month up to its own as-of), so an old month's report is refreshed without
-# publishing a warehouse that stops at that old month.
+# The warehouse alone: what the inbox sensor asks for when files arrive.
+warehouse_job = dg.define_asset_job(
+    WAREHOUSE_JOB,
+    selection=dg.AssetSelection.groups(*WAREHOUSE_GROUPS),
+    tags={WAREHOUSE_WRITER_TAG: "warehouse"},
+    description=(
+        "Nạp hộp thư, dựng lại, kiểm tra và công bố kho (mọi tháng), không lập báo cáo. / "
+        "Ingest, rebuild, check and publish the warehouse (every month); no report."
+    ),
+)
+
+# Only the reports, from the published warehouse (which holds every month).
 report_refresh_job = dg.define_asset_job(
     REPORT_REFRESH_JOB,
     selection=dg.AssetSelection.groups("reporting"),
     description=(
-        "Viết lại báo cáo của một tháng cũ từ kho đã công bố (không dựng lại kho). / "
-        "Rewrite an old month's report from the published warehouse (no rebuild)."
+        "Lập lại báo cáo tháng từ kho đã công bố (không dựng lại kho). / "
+        "Render a month's report from the published warehouse (no rebuild)."
     ),
 )
 
@@ -54,39 +68,65 @@ def previous_month(day: date) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def deadline_day(reference: Path) -> int:
-    with (reference / "settings.csv").open(encoding="utf-8-sig", newline="") as handle:
-        settings = {row["key"].strip(): row["value"].strip() for row in csv.DictReader(handle)}
-    return int(settings["submission_deadline_day"])
+def published_deadlines(warehouse: Path) -> dict[date, str] | None:
+    """deadline day -> reporting month (YYYY-MM), read-only from the published
+    warehouse's marts.dim_reporting_period: the deadline rule lives in dbt
+    (macros/submission_deadline.sql), never here. None when no warehouse is published
+    yet, or it predates that mart."""
+    import duckdb
+
+    if not warehouse.is_file():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(
+                "select strftime(period, '%Y-%m'), submission_deadline_date "
+                "from marts.dim_reporting_period where submission_deadline_date is not null"
+            ).fetchall()
+    except duckdb.Error:
+        return None
+    return {deadline: month for month, deadline in rows}
 
 
-def run_date_for(month: str, deadline: int) -> date:
-    """The day after month's deadline: day `deadline` of the next month, or that
-    month's last day when it is shorter (a deadline of 31 in a 30-day month)."""
-    year, number = int(month[:4]), int(month[5:])
-    year, number = (year + 1, 1) if number == 12 else (year, number + 1)
-    last = calendar.monthrange(year, number)[1]
-    return date(year, number, min(deadline, last)) + timedelta(days=1)
+def run_date_for(month: str, deadlines: dict[date, str]) -> date | None:
+    """The day after month's deadline, as the published warehouse states it."""
+    found = [deadline for deadline, name in deadlines.items() if name == month]
+    return found[0] + timedelta(days=1) if found else None
 
 
-def monthly_run_request(tick: datetime, reference: Path) -> dg.RunRequest | dg.SkipReason:
-    """Ticks daily; runs on the day after the submission deadline, for the month before
-    that deadline. The local (Asia/Ho_Chi_Minh) date decides, never the UTC one."""
+def monthly_run_request(tick: datetime, warehouse: Path) -> dg.RunRequest | dg.SkipReason:
+    """Ticks daily; runs on the day after a month's submission deadline, for that month
+    (whose deadline day was yesterday, marts.dim_reporting_period of the published
+    warehouse). The local (Asia/Ho_Chi_Minh) date decides, never the UTC one.
+
+    Without a published warehouse (a new deployment) it skips, saying so: the deadline
+    comes from the warehouse, and the first build comes from `dean5299 run` or from the
+    inbox sensor, which builds as soon as it sees the inbox."""
     local = tick.astimezone(ZoneInfo(TIMEZONE)).date()
-    deadline = deadline_day(reference)
-    last_month = previous_month(local)
-    # Usually the month before; for a deadline on a month's last day the run falls on
-    # the 1st, two months after the reporting month.
-    for month in (last_month, previous_month(date(int(last_month[:4]), int(last_month[5:]), 1))):
-        if run_date_for(month, deadline) == local and month >= PROGRAMME_START:
-            return dg.RunRequest(
-                run_key=f"monthly-{month}",
-                partition_key=month,
-                tags={"dean5299/trigger": "schedule"},
-            )
+    deadlines = published_deadlines(warehouse)
+    if deadlines is None:
+        return dg.SkipReason(
+            f"chưa có kho dữ liệu đã công bố có marts.dim_reporting_period ({warehouse}): hạn "
+            "nộp được đọc từ kho; hãy chạy `dean5299 run --as-of YYYY-MM` một lần hoặc bật "
+            "inbox_sensor / no published warehouse with the deadlines yet: run "
+            "`dean5299 run` once or turn the inbox sensor on"
+        )
+    month = deadlines.get(local - timedelta(days=1))
+    if month is not None and month >= PROGRAMME_START:
+        return dg.RunRequest(
+            run_key=f"monthly-{month}",
+            partition_key=month,
+            tags={"dean5299/trigger": "schedule"},
+        )
+    upcoming = min((day for day in deadlines if day >= local), default=None)
+    following = (
+        f"hạn kế tiếp hết ngày {upcoming:%d/%m/%Y} (tháng {deadlines[upcoming]}) / next "
+        f"deadline {upcoming:%Y-%m-%d} ({deadlines[upcoming]})"
+        if upcoming
+        else "không còn hạn nộp nào / no deadline ahead"
+    )
     return dg.SkipReason(
-        f"báo cáo tháng chạy ngày sau hạn nộp (ngày {deadline} tháng sau) / "
-        f"runs the day after the deadline (day {deadline} of the next month)"
+        f"báo cáo tháng chạy ngày sau hạn nộp; {following} / runs the day after the deadline"
     )
 
 
@@ -95,19 +135,22 @@ def monthly_run_request(tick: datetime, reference: Path) -> dg.RunRequest | dg.S
     cron_schedule="0 6 * * *",
     execution_timezone=TIMEZONE,
     description=(
-        "06:00 giờ Việt Nam, ngày sau hạn nộp (submission_deadline_day trong settings.csv): "
-        "chạy cho tháng vừa kết thúc. Các ngày khác bỏ qua. / 06:00 Asia/Ho_Chi_Minh on the "
-        "day after the submission deadline: runs the month just ended; other days skip."
+        "06:00 giờ Việt Nam, ngày sau hạn nộp (marts.dim_reporting_period của kho đã công "
+        "bố, theo submission_deadline_day 1–31): chạy cho tháng vừa hết hạn. Các ngày khác "
+        "bỏ qua; chưa có kho thì bỏ qua. / 06:00 Asia/Ho_Chi_Minh on the day after a "
+        "month's deadline (as the published warehouse states it): runs that month; other "
+        "days, or without a published warehouse, it skips."
     ),
 )
 def monthly_schedule(context: dg.ScheduleEvaluationContext):
-    # settings.csv is read at each tick: the data team may change the deadline any time.
-    return monthly_run_request(context.scheduled_execution_time, resolve_paths().reference)
+    # Read at each tick from the published warehouse: a changed submission_deadline_day
+    # applies once a build has published it (docs/operations.md).
+    return monthly_run_request(context.scheduled_execution_time, resolve_paths().warehouse)
 
 
 # --- the inbox sensor ------------------------------------------------------------
 
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2
 
 
 @dataclass
@@ -115,12 +158,12 @@ class InboxCursor:
     """What the sensor remembers between ticks (stored as JSON in Dagster's cursor).
 
     files: relative path -> [size, mtime_ns, sha256], so an unchanged file (same size
-    and mtime) is never hashed again. refresh: old months whose report must be
-    rewritten once a monthly run published after `since` (ISO time) has succeeded.
+    and mtime) is never hashed again. published: the storage id of the last warehouse
+    publication whose changed months the sensor has rendered.
     """
 
     files: dict[str, list] = field(default_factory=dict)
-    refresh: list[dict] = field(default_factory=list)
+    published: int = 0
     initialised: bool = False
 
     @classmethod
@@ -133,11 +176,13 @@ class InboxCursor:
             return cls()  # a cursor from the old format: start afresh
         if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
             return cls()
-        return cls(files=data.get("files", {}), refresh=data.get("refresh", []), initialised=True)
+        return cls(
+            files=data.get("files", {}), published=int(data.get("published", 0)), initialised=True
+        )
 
     def dump(self) -> str:
         return json.dumps(
-            {"v": CURSOR_VERSION, "files": self.files, "refresh": self.refresh},
+            {"v": CURSOR_VERSION, "files": self.files, "published": self.published},
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=False,
@@ -148,17 +193,12 @@ class InboxCursor:
 class InboxScan:
     files: dict[str, list]  # the new cursor's `files`
     new: dict[str, str]  # relative path -> sha256 of content not seen under that path
-    months: set[str]  # reporting months found inside the new files (YYYY-MM)
 
 
-def scan_inbox(inbox: Path, known: dict[str, list], read_months: bool = True) -> InboxScan:
-    """Lists accepted files; hashes only those whose (size, mtime) changed; parses the
-    new ones for their months (unit and period come from content, CONTRACT §4)."""
-    from ingestion.file_reader import parse_bytes
-
+def scan_inbox(inbox: Path, known: dict[str, list]) -> InboxScan:
+    """Lists accepted files; hashes only those whose (size, mtime) changed."""
     files: dict[str, list] = {}
     new: dict[str, str] = {}
-    months: set[str] = set()
     for path in sorted(inbox.rglob("*")):
         if not path.is_file() or path.suffix.lower() not in ACCEPTED_SUFFIXES:
             continue
@@ -177,16 +217,12 @@ def scan_inbox(inbox: Path, known: dict[str, list], read_months: bool = True) ->
         if before and before[2] == sha:
             continue  # touched or copied over with the same bytes: nothing new
         new[name] = sha
-        if read_months:
-            parsed = parse_bytes(path.suffix.lower().lstrip("."), data)
-            months.update(f"{row.period:%Y-%m}" for row in parsed.rows if row.period)
-    return InboxScan(files, new, months)
+    return InboxScan(files, new)
 
 
 def inbox_fingerprint(inbox: Path) -> dict[str, str]:
     """relative path -> sha256 of every accepted file."""
-    scan = scan_inbox(inbox, {}, read_months=False)
-    return {name: entry[2] for name, entry in scan.files.items()}
+    return {name: entry[2] for name, entry in scan_inbox(inbox, {}).files.items()}
 
 
 def latest_complete_month(now: datetime) -> str:
@@ -197,52 +233,65 @@ def report_path(output: Path, month: str) -> Path:
     return output / month / f"bao_cao_{month}.md"
 
 
-def _monthly_runs(instance: dg.DagsterInstance, statuses, created_after=None):
-    return instance.get_runs(
-        filters=dg.RunsFilter(job_name=MONTHLY_JOB, statuses=statuses, created_after=created_after),
-        limit=50,
+WRITER_JOBS = (MONTHLY_JOB, WAREHOUSE_JOB)
+IN_PROGRESS = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def _writer_runs_in_progress(instance: dg.DagsterInstance) -> bool:
+    return any(
+        instance.get_runs(
+            filters=dg.RunsFilter(job_name=job, statuses=IN_PROGRESS), limit=1
+        )
+        for job in WRITER_JOBS
     )
 
 
-def _refresh_requests(instance: dg.DagsterInstance, state: InboxCursor) -> list[dg.RunRequest]:
-    """Report-only runs for old months, once a monthly run created after the sensor
-    saw the resubmission has succeeded with an as-of at least as late as those months
-    (its warehouse then holds their corrected progress rows)."""
-    requests, waiting = [], []
-    for item in state.refresh:
-        # Dagster compares created_after as UTC whatever its zone: convert first.
-        since = datetime.fromisoformat(item["since"]).astimezone(UTC)
-        done = [
-            run
-            for run in _monthly_runs(instance, [dg.DagsterRunStatus.SUCCESS], created_after=since)
-            if run.tags.get("dagster/partition", "") >= max(item["months"])
-        ]
-        if not done:
-            waiting.append(item)
-            continue
-        run_id = done[0].run_id
-        for month in item["months"]:
-            requests.append(
-                dg.RunRequest(
-                    job_name=REPORT_REFRESH_JOB,
-                    partition_key=month,
-                    run_key=f"report-{month}-{run_id[:8]}",
-                    tags={"dean5299/trigger": "inbox_sensor", "dean5299/after_run": run_id},
-                )
-            )
-    state.refresh = waiting
-    return requests
+def report_requests_after_publication(
+    instance: dg.DagsterInstance, state: InboxCursor
+) -> list[dg.RunRequest]:
+    """Report runs for exactly the months whose root figures the newest warehouse
+    publication changed, less the months its own run rendered (a monthly run), and
+    only finished months (the report partitions)."""
+    from orchestration.reporting_assets import CHANGED_MONTHS, PUBLISHED_WAREHOUSE
+
+    result = instance.fetch_materializations(PUBLISHED_WAREHOUSE, limit=1)
+    if not result.records:
+        return []
+    record = result.records[0]
+    if record.storage_id <= state.published:
+        return []
+    state.published = record.storage_id
+    materialization = record.asset_materialization
+    entry = materialization.metadata.get(CHANGED_MONTHS) if materialization else None
+    changed = [m for m in str(entry.value if entry else "").split(",") if m]
+    run = instance.get_run_by_id(record.run_id)
+    rendered = set(run_months(run.tags)) if run and run.job_name == MONTHLY_JOB else set()
+    finished = set(monthly_partitions.get_partition_keys())
+    return [
+        dg.RunRequest(
+            job_name=REPORT_REFRESH_JOB,
+            partition_key=month,
+            run_key=f"report-{month}-{record.storage_id}",
+            tags={"dean5299/trigger": "inbox_sensor", "dean5299/after_run": record.run_id},
+        )
+        for month in changed
+        if month in finished and month not in rendered
+    ]
 
 
 @dg.sensor(
-    jobs=[monthly_job, report_refresh_job],
+    jobs=[warehouse_job, report_refresh_job],
     minimum_interval_seconds=300,
     description=(
-        "Khi hộp thư có tệp mới hoặc đã sửa: một lần chạy cho tháng đã kết thúc gần nhất "
-        "(dựng lại toàn bộ kho); tháng cũ được nộp lại thì viết lại báo cáo tháng đó sau khi "
-        "kho mới công bố. / New or corrected inbox files: one run for the latest complete "
-        "month (rebuilds the whole warehouse); a resubmitted old month gets its report "
-        "rewritten once that warehouse is published."
+        "Khi hộp thư có tệp mới hoặc đã sửa: dựng lại kho (mọi tháng); sau mỗi lần công bố "
+        "kho: lập lại báo cáo của đúng những tháng có số liệu thay đổi. / New or corrected "
+        "inbox files: one warehouse build (every month); after each publication, the "
+        "reports of exactly the months whose figures changed."
     ),
 )
 def inbox_sensor(context: dg.SensorEvaluationContext):
@@ -250,49 +299,32 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     if not paths.inbox.is_dir():
         return dg.SkipReason(f"không thấy hộp thư / no inbox folder: {paths.inbox}")
     state = InboxCursor.load(context.cursor)
-    requests = _refresh_requests(context.instance, state)
+    requests = report_requests_after_publication(context.instance, state)
 
-    in_progress = [
-        dg.DagsterRunStatus.QUEUED,
-        dg.DagsterRunStatus.NOT_STARTED,
-        dg.DagsterRunStatus.STARTING,
-        dg.DagsterRunStatus.STARTED,
-    ]
-    if _monthly_runs(context.instance, in_progress):
+    if _writer_runs_in_progress(context.instance):
         # Files arriving now are looked at after that run: the cursor keeps them new.
         context.update_cursor(state.dump())
         return requests or dg.SkipReason(
-            "đang có lần chạy tháng; xét hộp thư ở lần sau / a monthly run is in progress"
+            "đang dựng kho; xét hộp thư ở lần sau / a warehouse build is in progress"
         )
 
-    scan = scan_inbox(paths.inbox, state.files, read_months=state.initialised)
+    scan = scan_inbox(paths.inbox, state.files)
     state.files = scan.files
     if scan.new:
-        now = datetime.now(ZoneInfo(TIMEZONE))
-        month = latest_complete_month(now)
         digest = hashlib.sha256(
             "\n".join(f"{name}\0{sha}" for name, sha in sorted(scan.new.items())).encode()
         ).hexdigest()
         requests.append(
             dg.RunRequest(
-                job_name=MONTHLY_JOB,
-                run_key=f"inbox-{digest[:16]}-{month}",
-                partition_key=month,
+                job_name=WAREHOUSE_JOB,
+                run_key=f"inbox-{digest[:16]}",
                 tags={
                     "dean5299/trigger": "inbox_sensor",
                     "dean5299/new_files": str(len(scan.new)),
-                    "dean5299/months_in_files": ",".join(sorted(scan.months))[:200] or "-",
                 },
             )
         )
-        # Old months whose report was already written: rewrite it after this run.
-        old = sorted(m for m in scan.months if m < month and report_path(paths.output, m).is_file())
-        if old:
-            state.refresh.append({"months": old, "since": now.astimezone(UTC).isoformat()})
-        context.log.info(
-            f"{len(scan.new)} new/changed file(s), months {sorted(scan.months) or '-'}; "
-            f"run for {month}; reports to rewrite afterwards: {old or '-'}"
-        )
+        context.log.info(f"{len(scan.new)} new/changed file(s): warehouse build requested")
     context.update_cursor(state.dump())
     if requests:
         return requests

@@ -7,6 +7,7 @@ from orchestration.automation import (
     monthly_job,
     monthly_schedule,
     report_refresh_job,
+    warehouse_job,
 )
 from orchestration.ingestion_assets import inbox_ingestion, reference_specs
 from orchestration.quality_checks import quality_checks
@@ -23,7 +24,7 @@ defs = dg.Definitions(
         monthly_report,
     ],
     asset_checks=quality_checks,
-    jobs=[monthly_job, report_refresh_job],
+    jobs=[monthly_job, warehouse_job, report_refresh_job],
     schedules=[monthly_schedule],
     sensors=[inbox_sensor],
     resources={"pipeline": PipelineConfig(), "dbt": dbt_resource()},

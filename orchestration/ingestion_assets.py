@@ -2,16 +2,21 @@
 folder is validated and snapshotted for dbt (ingestion/reference_files.py)."""
 
 
+from datetime import date
+
 import dagster as dg
 
 from ingestion.inbox import ingest_inbox
+from ingestion.run_requests import record_run_request
 from ingestion.reference_files import (
     REFERENCE_FILES,
     ReferenceFileError,
     closed_periods,
     snapshot_reference,
 )
+from orchestration.partitions import run_months
 from orchestration.resources import DATA_TEAM, PipelineConfig
+from reports.publications import ensure_publication_store
 from orchestration.warehouse_lock import acquire_for_step
 
 RAW_FILES = dg.AssetKey(["raw", "inbox_files"])
@@ -137,6 +142,15 @@ def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig)
     paths = pipeline.paths()
     acquire_for_step(paths, context.run_id)  # one warehouse writer at a time
     summary = ingest_inbox(paths.inbox, paths.raw_store)
+    # The run's month(s) and moment reach dbt as data (the warehouse's horizon, deadlines).
+    months = run_months(context.run.tags)
+    record_run_request(
+        paths.raw_store,
+        [date.fromisoformat(f"{month}-01") for month in months],
+        context.run_id,
+        context.run.tags.get("dean5299/trigger"),
+    )
+    ensure_publication_store(paths.raw_store)
     context.log.info(
         f"{summary.files_new} new file(s) of {summary.files_seen}; {summary.rows_read} row(s) read"
     )

@@ -15,7 +15,6 @@ asset's own storage) before dbt runs.
 """
 
 import csv
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,7 +25,7 @@ import dagster as dg
 
 from ingestion.reference_files import read_reference_file
 from orchestration.ingestion_assets import RAW_ROWS
-from orchestration.partitions import PROGRAMME_START, TIMEZONE, monthly_partitions
+from orchestration.partitions import PROGRAMME_START, TIMEZONE
 from orchestration.resources import PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
 
@@ -134,19 +133,15 @@ def raw_report_rows_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
 
 
 def _mart_check(table: str, name: str, description: str):
-    """A blocking check on a mart, partitioned like the mart (one result per as-of month)."""
+    """A blocking check on a mart (the marts hold every month: one result per build)."""
 
     def decorate(fn):
-        # Partitioned checks are a "preview" feature of Dagster 1.13: the warning is noise.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", dg.PreviewWarning)
-            return dg.asset_check(
-                asset=dg.AssetKey(["marts", table]),
-                name=name,
-                blocking=True,
-                partitions_def=monthly_partitions,
-                description=description,
-            )(fn)
+        return dg.asset_check(
+            asset=dg.AssetKey(["marts", table]),
+            name=name,
+            blocking=True,
+            description=description,
+        )(fn)
 
     return decorate
 
@@ -196,14 +191,12 @@ def measure_monthly_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
     "gx_submission_status",
     "GX: mỗi đơn vị đang hoạt động có đúng một dòng trạng thái cho mỗi tháng.",
 )
-def submission_status_check(
-    context: dg.AssetCheckExecutionContext, pipeline: PipelineConfig
-) -> dg.AssetCheckResult:
+def submission_status_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
     from expectations import frames, suites
     from expectations.runner import validate
 
     with build_connection(pipeline.paths()) as con:
-        frame = frames.read_submission_status(con, context.partition_key)
+        frame = frames.read_submission_status(con)
     return check_result(validate(frame, suites.submission_status_suite()))
 
 

@@ -1,9 +1,14 @@
-"""Publishing and reporting assets, downstream of the marts."""
+"""Publishing and reporting assets, downstream of the marts.
+
+The published warehouse is one unpartitioned asset holding every month; the month's
+report is the partitioned asset (CONTRACT §9).
+"""
 
 from datetime import date
 
 import dagster as dg
 
+from orchestration.changed_months import changed_months
 from orchestration.partitions import monthly_partitions
 from orchestration.publishing import (
     PUBLISHED_STORAGE_VERSION,
@@ -12,17 +17,19 @@ from orchestration.publishing import (
     publish_build,
 )
 from orchestration.resources import DATA_TEAM, PipelineConfig
-from orchestration.warehouse_lock import acquire_for_step, release
 from orchestration.warehouse_assets import MART_KEYS
+from orchestration.warehouse_lock import acquire_for_step, release
 from reports.writer import write_reports
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
+# Metadata of a publication naming the months whose root figures it changed: the
+# inbox sensor renders exactly those months' reports (orchestration/automation.py).
+CHANGED_MONTHS = "changed_months"
 
 
 @dg.asset(
     key=PUBLISHED_WAREHOUSE,
     deps=MART_KEYS,
-    partitions_def=monthly_partitions,
     group_name="warehouse",
     owners=[DATA_TEAM],
     tags={"layer": "published"},
@@ -30,23 +37,30 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
     description=(
         "Kho dữ liệu công bố (schema marts) và bản Parquet / the published warehouse, "
         "replaced atomically only after every blocking check passed, in DuckDB storage "
-        f"{PUBLISHED_STORAGE_VERSION} so that DuckDB 1.x drivers open it (docs/bi.md)."
+        f"{PUBLISHED_STORAGE_VERSION} so that DuckDB 1.x drivers open it (docs/bi.md). "
+        "Giữ mọi tháng / holds every month (CONTRACT §9)."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
     acquire_for_step(paths, context.run_id, keep_build=True)  # one writer at a time
+    changed = changed_months(paths.warehouse, paths.build_db)
     publish_build(paths.build_db, paths.warehouse)
     exported = export_marts_to_parquet(paths.warehouse, paths.output / "parquet")
     release(paths.warehouse)  # the report only reads the published warehouse
+    latest = changed[-1] if changed else None
     return dg.MaterializeResult(
         metadata={
             "warehouse": dg.MetadataValue.path(str(paths.warehouse)),
             "storage_version": PUBLISHED_STORAGE_VERSION,
             "parquet_folder": dg.MetadataValue.path(str(paths.output / "parquet")),
             "parquet_files": len(exported),
+            CHANGED_MONTHS: ",".join(changed),
             "province_progress": dg.MetadataValue.md(
-                province_progress_markdown(paths.warehouse, context.partition_key)
+                f"Tháng thay đổi gần nhất / latest changed month: {latest}\n\n"
+                + province_progress_markdown(paths.warehouse, latest)
+                if latest
+                else "Không tháng nào thay đổi / no month's figures changed."
             ),
         }
     )
@@ -55,22 +69,30 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
 @dg.asset(
     deps=[PUBLISHED_WAREHOUSE],
     partitions_def=monthly_partitions,
+    # A backfill renders its months in one run, after one warehouse build.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="reporting",
     owners=[DATA_TEAM],
     tags={"layer": "reporting"},
     kinds={"markdown", "html", "excel", "csv"},
     description=(
         "Báo cáo tiến độ tháng (tiếng Việt): Markdown, HTML có biểu đồ, Excel, CSV vấn đề dữ "
-        "liệu / the month's progress report (docs/reports.md)."
+        "liệu; mỗi lần lập là một lần phát hành (fct_publications) / the month's progress "
+        "report (docs/reports.md); every rendering is a publication (CONTRACT §9)."
     ),
 )
 def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
-    as_of = date.fromisoformat(context.partition_key + "-01")
-    written = write_reports(paths.warehouse, paths.output, as_of)
-    return dg.MaterializeResult(
-        metadata={
-            **{f"{kind}_path": dg.MetadataValue.path(str(path)) for kind, path in written.items()},
-            "preview": dg.MetadataValue.md(written["markdown"].read_text(encoding="utf-8")),
-        }
-    )
+    metadata: dict = {}
+    for month in context.partition_keys:
+        written = write_reports(
+            paths.warehouse, paths.output, date.fromisoformat(f"{month}-01"), paths.raw_store
+        )
+        metadata.update(
+            {f"{kind}_path": dg.MetadataValue.path(str(path)) for kind, path in written.items()}
+        )
+    if len(context.partition_keys) == 1:
+        metadata["preview"] = dg.MetadataValue.md(written["markdown"].read_text(encoding="utf-8"))
+    else:
+        metadata["months"] = ", ".join(context.partition_keys)
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,21 +1,17 @@
 """Warehouse: dbt builds staging -> intermediate -> marts into a fresh build file."""
 
 
-import json
-import os
+import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from orchestration.partitions import TIMEZONE, monthly_partitions
 from orchestration.resources import DATA_TEAM, PipelineConfig
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
 from orchestration.warehouse_lock import acquire_for_step
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -51,13 +47,22 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return tags
 
 
-def run_moment() -> str:
-    """The instant the run happens, for deadlines (missing_submission)."""
-    return datetime.now(ZoneInfo(TIMEZONE)).isoformat(timespec="seconds")
+def dbt_target_path(paths: PipelinePaths) -> Path:
+    """One dbt target folder per deployment (its dbt-visible paths), kept between runs:
+    dbt finds its partial_parse.msgpack there and parses only what changed. Nothing
+    that varies per run is passed as --vars (it would force a full parse); the run's
+    month and moment reach dbt as data (raw.run_requests)."""
+    key = hashlib.sha256(repr(sorted(paths.dbt_env().items())).encode()).hexdigest()[:12]
+    return DBT_PROJECT_DIR / "target" / f"deployment-{key}"
 
 
 # Marts whose materialisation carries a summary the data team reads in the UI.
-SUMMARISED_MARTS = ("fct_file_ingestion", "fct_data_quality_issues", "fct_indicator_progress")
+SUMMARISED_MARTS = (
+    "fct_file_ingestion",
+    "fct_data_quality_issues",
+    "fct_indicator_progress",
+    "fct_period_closures",
+)
 
 
 def _md_cell(value: Any) -> str:
@@ -72,14 +77,17 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], limit: 
     return "\n".join(lines)
 
 
-def mart_summaries(build_db: Path, as_of: str) -> dict[str, dict[str, Any]]:
-    """UI metadata per mart, read from the finished build (read-only)."""
+def mart_summaries(build_db: Path) -> dict[str, dict[str, Any]]:
+    """UI metadata per mart, read from the finished build (read-only); month-based parts
+    show the latest as-of month the warehouse holds."""
     import duckdb
 
     from orchestration.publishing import province_progress_markdown
 
-    month = f"{as_of}-01"
     with duckdb.connect(str(build_db), read_only=True) as con:
+        latest = con.execute("select max(as_of) from marts.fct_indicator_progress").fetchone()[0]
+        as_of = f"{latest:%Y-%m}" if latest else "-"
+        month = f"{latest:%Y-%m-%d}" if latest else "1900-01-01"
         files = dict(con.execute(
             "select status, count(*) from marts.fct_file_ingestion group by 1"
         ).fetchall())
@@ -101,7 +109,11 @@ def mart_summaries(build_db: Path, as_of: str) -> dict[str, dict[str, Any]]:
             "case severity when 'error' then 0 when 'warn' then 1 else 2 end, rule_id, unit_code",
             [month],
         ).fetchall()
-    progress = province_progress_markdown(build_db, as_of)
+        closures = con.execute(
+            "select strftime(period, '%Y-%m'), pending_revisions from marts.fct_period_closures "
+            "order by period"
+        ).fetchall()
+    progress = province_progress_markdown(build_db, as_of) if latest else ""
     return {
         "fct_file_ingestion": {
             "files_seen": sum(files.values()),
@@ -123,7 +135,14 @@ def mart_summaries(build_db: Path, as_of: str) -> dict[str, dict[str, Any]]:
                      "giá trị / observed", "ngưỡng / limit", "mô tả / message"], month_issues)),
         },
         "fct_indicator_progress": {
+            "latest_as_of": as_of,
             "province_progress": dg.MetadataValue.md(progress),
+        },
+        "fct_period_closures": {
+            "months_closed": len(closures),
+            "pending_revisions": sum(count for _, count in closures),
+            "closed_months": dg.MetadataValue.md(markdown_table(
+                ["tháng / period", "số liệu nộp lại chờ / pending revisions"], closures)),
         },
     }
 
@@ -137,10 +156,7 @@ def _with_summary(event: Any, summary: Mapping[str, Any]) -> Any:
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    partitions_def=monthly_partitions,
     dagster_dbt_translator=WarehouseTranslator(),
-    # One run per month in a backfill: a run needs a single as-of (`context.partition_key`).
-    backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
 def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig
@@ -151,23 +167,27 @@ def warehouse_models(
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
-    os.environ.update(paths.dbt_env())
-    dbt_vars = {"as_of": context.partition_key, "run_at": run_moment()}
     # dbt holds the build file's write lock until it exits, so the summarised marts'
-    # events wait until then; everything else streams as it comes.
+    # events wait until then, and every event after the first of them (Dagster wants a
+    # multi-asset's outputs in dependency order); what comes before streams.
     held: list[tuple[str, Any]] = []
     try:
-        for event in dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream():
-            key = _event_asset_key(context, event)
-            if key is not None and key.path[0] == "marts" and key.path[-1] in SUMMARISED_MARTS:
-                held.append((key.path[-1], event))
-            else:
-                yield event
+        with paths.dbt_environ():
+            invocation = dbt.cli(["build"], context=context, target_path=dbt_target_path(paths))
+            for event in invocation.stream():
+                key = _event_asset_key(context, event)
+                summarised = (
+                    key is not None and key.path[0] == "marts" and key.path[-1] in SUMMARISED_MARTS
+                )
+                if summarised or held:
+                    held.append((key.path[-1] if summarised else "", event))
+                else:
+                    yield event
     except Exception:
         yield from (event for _, event in held)  # what did build is still recorded
         raise
     try:
-        summaries = mart_summaries(paths.build_db, context.partition_key) if held else {}
+        summaries = mart_summaries(paths.build_db) if held else {}
     except Exception as error:  # a summary never fails the run
         context.log.warning(f"no UI summary for the marts: {error}")
         summaries = {}

@@ -4,6 +4,10 @@ bao_cao_<YYYY-MM>.md    the article-style narrative (for pasting into an article
 bao_cao_<YYYY-MM>.html  the full report, self-contained (charts inline)
 bao_cao_<YYYY-MM>.xlsx  the workbook (summary, one sheet per indicator, issues)
 van_de_du_lieu_<YYYY-MM>.csv  the data-quality issues, for forwarding to units
+
+A report of the root is a publication (CONTRACT §9): recorded in the raw store's
+publication log, and, when its month was published before with other root figures,
+it opens with what changed since (reports/revisions.py).
 """
 
 from __future__ import annotations
@@ -19,6 +23,20 @@ from reports.excel_report import write_workbook
 from reports.html_report import render_html
 from reports.narrative import render_markdown
 from reports.progress_data import ReportData, load_report_data
+from reports.publications import (
+    publications_of,
+    read_figures,
+    record_publication,
+    root_changes,
+    root_code,
+)
+from reports.revisions import (
+    pending_html,
+    pending_markdown,
+    read_pending_revisions,
+    revision_html,
+    revision_markdown,
+)
 from reports.safe_text import csv_cell
 
 ISSUE_CSV_COLUMNS = [
@@ -72,8 +90,40 @@ def issues_csv(data: ReportData) -> str:
     return buffer.getvalue()
 
 
-def write_reports(warehouse: Path, output: Path, as_of: date) -> dict[str, Path]:
+# Where the time-model sections go: the revision before the results, the pending
+# revisions after everything else.
+MARKDOWN_RESULTS_HEADING = "## Kết quả thực hiện các chỉ tiêu"
+HTML_FIRST_SECTION = '<section id="tong-quan">'
+HTML_FOOTER = '<footer class="muted">'
+
+
+def _insert_before(text: str, anchor: str, insert: str) -> str:
+    if not insert:
+        return text
+    if anchor not in text:
+        raise ValueError(f"report anchor not found: {anchor}")
+    return text.replace(anchor, insert + anchor, 1)
+
+
+def write_reports(
+    warehouse: Path, output: Path, as_of: date, raw_store: Path | None = None
+) -> dict[str, Path]:
+    """Writes the month's files; with `raw_store`, records the report as a publication."""
     data = load_report_data(warehouse, as_of)
+    figures = read_figures(warehouse, as_of)
+    earlier = publications_of(raw_store, as_of) if raw_store is not None else []
+    changes = root_changes(earlier[-1].figures, figures, root_code(warehouse)) if earlier else []
+    pending = read_pending_revisions(warehouse, as_of)
+    markdown = _insert_before(
+        render_markdown(data),
+        MARKDOWN_RESULTS_HEADING,
+        revision_markdown(earlier[-1], changes) + "\n" if changes else "",
+    )
+    if pending:
+        markdown = markdown.rstrip("\n") + "\n\n" + pending_markdown(pending)
+    revision = revision_html(earlier[-1], changes) if changes else ""
+    html = _insert_before(render_html(data), HTML_FIRST_SECTION, revision)
+    html = _insert_before(html, HTML_FOOTER, pending_html(pending) if pending else "")
     folder = output / f"{as_of:%Y-%m}"
     folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob(".*.tmp"):  # from a run killed while writing
@@ -84,9 +134,11 @@ def write_reports(warehouse: Path, output: Path, as_of: date) -> dict[str, Path]
         "xlsx": folder / f"bao_cao_{as_of:%Y-%m}.xlsx",
         "issues_csv": folder / f"van_de_du_lieu_{as_of:%Y-%m}.csv",
     }
-    _atomic_text(paths["markdown"], render_markdown(data))
-    _atomic_text(paths["html"], render_html(data))
+    _atomic_text(paths["markdown"], markdown)
+    _atomic_text(paths["html"], html)
     _atomic(paths["xlsx"], lambda tmp: write_workbook(data, tmp))
     # With a BOM so that Excel opens the Vietnamese text as UTF-8.
     _atomic_text(paths["issues_csv"], issues_csv(data), encoding="utf-8-sig")
+    if raw_store is not None:
+        record_publication(raw_store, as_of, paths["markdown"], figures)
     return paths

@@ -1,9 +1,17 @@
--- Every as-of month from the first month in the data through the run's as-of month.
+-- Every as-of month from the first month in the data through the later of the last
+-- month in the data and the latest as-of month a run asked for (CONTRACT §9): a run for
+-- an earlier month never narrows what the marts hold.
 with data_bounds as (
-    select min(period) as first_month
+    select min(period) as first_month, max(period) as last_month
     from {{ ref('int_report_versions_ranked') }}
+),
+
+bounds as (
+    select data_bounds.first_month, greatest(data_bounds.last_month, run.requested_as_of) as last_month
+    from data_bounds
+    cross join {{ ref('int_run_context') }} as run
 )
 
-select unnest(generate_series(first_month, {{ as_of_date() }}, interval 1 month))::date as as_of
-from data_bounds
-where first_month <= {{ as_of_date() }}
+select unnest(generate_series(first_month, last_month, interval 1 month))::date as as_of
+from bounds
+where first_month is not null

@@ -36,6 +36,9 @@ copies as (
 
 select
     *,
+    -- When the pipeline first saw these bytes (any name, any folder): never changes,
+    -- unlike a file's modification time, which a copy can keep (CONTRACT §9).
+    min(ingested_at) over (partition by sha256) as content_ingested_at,
     case
         when parse_status = 'skipped' then 'skipped'
         when copy_rank = 1 and read_status is not null then read_status

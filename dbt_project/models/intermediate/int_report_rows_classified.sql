@@ -30,13 +30,14 @@ checked as (
             when units.unit_code is null or units.is_root then 'unit_unknown'
             when report_rows.period_error is not null then report_rows.period_error
             -- A month that has not begun when the run happens is a typo (2042 for 2024).
-            when report_rows.period > date_trunc('month', {{ run_at() }})::date then 'period_future'
+            when report_rows.period > date_trunc('month', run.run_at)::date then 'period_future'
             when report_rows.period < units.active_from
                 or report_rows.period > units.active_to then 'unit_inactive'
             when measures.measure_code is null then 'measure_unknown'
             when report_rows.value_error is not null then report_rows.value_error
         end as row_reason
     from report_rows
+    cross join {{ ref('int_run_context') }} as run
     left join units on report_rows.unit_code = units.unit_code
     left join measures on report_rows.measure_code = measures.measure_code
 ),

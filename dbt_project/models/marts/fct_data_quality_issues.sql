@@ -11,6 +11,7 @@
     'dq_targets_inconsistent',
     'dq_missing_submission',
     'dq_late_submission',
+    'dq_revised_after_close',
 ] %}
 {% for rule_model in rule_models %}
 select rule_id, severity, unit_code, period, measure_code, observed_value, limit_value, message

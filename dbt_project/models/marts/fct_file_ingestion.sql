@@ -42,7 +42,8 @@ select
             then 'Bỏ qua: định dạng không được nhận (chỉ nhận .xlsx, .xls, .xlsb, .ods, .csv).'
         when row_counts.rows_rejected > 0
             then 'Có dòng bị loại: ' || row_counts.row_reasons
-    end as error
+    end as error,
+    copies.content_ingested_at as ingested_at
 from copies
 left join row_counts on copies.copy_status = 'parsed' and row_counts.sha256 = copies.sha256
 left join reasons on reasons.reason_code = copies.error_code

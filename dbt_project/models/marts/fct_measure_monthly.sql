@@ -4,6 +4,7 @@ select
     measure_code,
     value,
     source_file,
-    report_date
+    report_date,
+    ingested_at
 from {{ ref('int_measure_values_resolved') }}
 where value is not null

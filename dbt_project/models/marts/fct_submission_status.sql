@@ -1,14 +1,12 @@
 -- One row per reporting unit active in a month, from the first month in the data
--- through the later of the as-of month and the last month in the data.
+-- through the later of the last month in the data and the latest as-of month a run
+-- asked for (int_as_of_months). A closed month reads its official version (§9).
 with winners as (
-    select * from {{ ref('int_report_versions_ranked') }} where is_winner
+    select * from {{ ref('int_report_versions_ranked') }} where is_official
 ),
 
 months as (
-    select unnest(generate_series(
-        min(period), greatest(max(period), {{ as_of_date() }}), interval 1 month
-    ))::date as period
-    from winners
+    select as_of as period from {{ ref('int_as_of_months') }}
 ),
 
 deadline as (

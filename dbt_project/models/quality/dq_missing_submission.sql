@@ -1,6 +1,6 @@
 -- missing_submission (warn): an active unit sent no report for a month whose deadline
 -- (end of day `submission_deadline_day` of the next month, Asia/Ho_Chi_Minh) has passed
--- when the run happens (run_at, passed by orchestration so a run is reproducible).
+-- when the run happens (int_run_context.run_at: the latest run's logged moment).
 with status as (
     select * from {{ ref('fct_submission_status') }}
 ),
@@ -25,5 +25,6 @@ select
         || ').' as message
 from status
 cross join deadline
+cross join {{ ref('int_run_context') }} as run
 where status.status = 'missing'
-    and {{ submission_deadline('status.period', 'deadline.deadline_day') }} < {{ run_at() }}
+    and {{ submission_deadline('status.period', 'deadline.deadline_day') }} < run.run_at
