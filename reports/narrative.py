@@ -84,7 +84,7 @@ def pace_sentence(row: ProgressRow, as_of: date) -> str | None:
     if pace.reached:
         return f"đã hoàn thành chỉ tiêu {label}"
     if pace.needed_per_month is None:
-        shortfall = number(pace.target - pace.numerator)
+        shortfall = number(pace.shortfall)
         return f"kỳ chỉ tiêu {label} kết thúc, còn thiếu {shortfall} {phrase}"
     verdict = "đạt tiến độ" if pace.on_track else "chưa đạt tiến độ"
     return (

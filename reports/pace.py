@@ -1,87 +1,35 @@
-"""On track or not: the pace a count target needs, and a status colour per indicator.
+"""On track or not, as the report shows it: the pace and status read from the marts.
 
-A count target T over a window of N months, with A achieved after E months (the
-numerator, baseline included), needs (T − A) / (N − E) per remaining month. The
-current pace A / E reaches T by the window's end exactly when A / T ≥ E / N, so
-"on track" is the same test as "achievement at least the share of time elapsed".
+The figures are computed in dbt (`marts.fct_indicator_pace`, docs/arithmetic.md): the
+months left in the window, the monthly figure still needed (rounded up), the monthly
+figure so far, whether that reaches the target, and a status key. This module only
+holds them for the report and gives each status its label and colour.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
-# Count-like kinds: their target is a count to accumulate over the window
-# (population_share's target is share × population, a count of citizens).
-COUNT_KINDS = ("count", "population_share")
-
-# Below the expected level but at least this fraction of it: amber, else red.
-AMBER_FRACTION = 0.75
-
 
 def months_between(start: date, end: date) -> int:
-    """Months from start's month through end's month, both included."""
+    """Months from start's month through end's month, both included (chart month labels)."""
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 @dataclass(frozen=True)
 class Pace:
+    """One row of marts.fct_indicator_pace where pace applies (count-like kinds with a target)."""
+
     months_total: int
     months_elapsed: int
-    numerator: float
-    target: float
-
-    @property
-    def months_remaining(self) -> int:
-        return max(self.months_total - self.months_elapsed, 0)
-
-    @property
-    def reached(self) -> bool:
-        return self.numerator >= self.target
-
-    @property
-    def current_per_month(self) -> float:
-        return self.numerator / self.months_elapsed
-
-    @property
-    def needed_per_month(self) -> int | None:
-        """Whole units per remaining month, rounded up: reaching it reaches the target."""
-        if self.reached or not self.months_remaining:
-            return None
-        return math.ceil((self.target - self.numerator) / self.months_remaining - 1e-9)
-
-    @property
-    def time_share_pct(self) -> float:
-        """The share of the window elapsed, in percent: where a straight line would be."""
-        return 100.0 * self.months_elapsed / self.months_total
-
-    @property
-    def on_track(self) -> bool:
-        return self.numerator * self.months_total >= self.target * self.months_elapsed
-
-
-def pace_for(
-    target_kind: str,
-    window_start: date,
-    window_end: date,
-    numerator: float,
-    target_value: float | None,
-    as_of: date,
-) -> Pace | None:
-    """None for rates, rows without a target, or an as-of month outside the window."""
-    if (
-        target_kind not in COUNT_KINDS
-        or not target_value
-        or not window_start <= as_of <= window_end
-    ):
-        return None
-    return Pace(
-        months_total=months_between(window_start, window_end),
-        months_elapsed=months_between(window_start, as_of),
-        numerator=numerator or 0.0,
-        target=target_value,
-    )
+    months_remaining: int
+    reached: bool
+    needed_per_month: int | None  # None once reached or in the window's last month
+    current_per_month: float
+    shortfall: float | None  # target − numerator while not reached
+    time_share_pct: float
+    on_track: bool
 
 
 @dataclass(frozen=True)
@@ -101,51 +49,11 @@ STATUSES = {
 }
 
 
-def status_for(
-    target_kind: str,
-    window_start: date,
-    window_end: date,
-    numerator: float,
-    actual_value: float | None,
-    target_value: float | None,
-    as_of: date,
-) -> Status:
-    """Rates against the target rate; counts against the straight line to the target."""
-    if actual_value is None:
-        return STATUSES["no_data"]
-    if not target_value:
-        return STATUSES["no_target"]
-    if target_kind == "rate":
-        if actual_value >= target_value:
-            return STATUSES["done"]
-        return STATUSES["behind" if actual_value >= AMBER_FRACTION * target_value else "far_behind"]
-    pace = pace_for(target_kind, window_start, window_end, numerator, target_value, as_of)
-    if pace is None:
-        return STATUSES["no_target"]
-    if pace.reached:
-        return STATUSES["done"]
-    if pace.on_track:
-        return STATUSES["on_track"]
-    achieved_share = 100.0 * pace.numerator / pace.target
-    return STATUSES[
-        "behind" if achieved_share >= AMBER_FRACTION * pace.time_share_pct else "far_behind"
-    ]
+def status_of(row, as_of: date | None = None) -> Status:
+    """The status of a ProgressRow or UnitProgress (the mart's key); as_of is the row's own."""
+    return STATUSES[row.status]
 
 
-def status_of(row, as_of: date) -> Status:
-    """status_for on a ProgressRow or UnitProgress."""
-    return status_for(
-        row.target_kind,
-        row.window_start,
-        row.window_end,
-        row.numerator,
-        row.actual_value,
-        row.target_value,
-        as_of,
-    )
-
-
-def pace_of(row, as_of: date) -> Pace | None:
-    return pace_for(
-        row.target_kind, row.window_start, row.window_end, row.numerator, row.target_value, as_of
-    )
+def pace_of(row, as_of: date | None = None) -> Pace | None:
+    """The pace of a ProgressRow (None where it does not apply); as_of is the row's own."""
+    return row.pace

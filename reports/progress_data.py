@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from reports.pace import Pace
+
 
 @dataclass(frozen=True)
 class ProgressRow:
@@ -23,6 +25,10 @@ class ProgressRow:
     achievement_pct: float | None
     measures: dict[str, float] = field(default_factory=dict)
     previous_quarter_numerator: float | None = None
+    # From marts.fct_indicator_pace: the pace to target (count-like kinds with a target,
+    # else None) and the status key (reports.pace.STATUSES).
+    pace: Pace | None = None
+    status: str = "no_data"
 
     @property
     def window_key(self) -> tuple[str, date, date]:
@@ -47,6 +53,10 @@ class UnitProgress:
     # False when no month of the window carried any of the indicator's measures
     # (the unit left the cells empty): a 0 in the warehouse, "not reported" here.
     reported: bool = True
+    # From marts.fct_unit_rankings: the competition rank among the ranked units (None:
+    # not ranked) and the status key (reports.pace.STATUSES).
+    rank: int | None = None
+    status: str = "no_data"
 
     @property
     def window_key(self) -> tuple[str, date, date]:
@@ -116,15 +126,25 @@ def previous_quarter_end(as_of: date) -> date:
     return date(as_of.year, quarter_start_month - 1, 1)
 
 
+def _pace(row) -> Pace | None:
+    """months_total, months_elapsed, months_remaining, ... of fct_indicator_pace, in order."""
+    return None if row[2] is None else Pace(*row)
+
+
 def _province_progress(con, province_code: str, as_of: date) -> list[ProgressRow]:
     quarter_end = previous_quarter_end(as_of)
     rows = con.execute(
         """
         select p.indicator_code, i.indicator_name, i.target_kind, p.window_start, p.window_end,
                p.numerator, p.denominator, p.actual_value, p.target_value, p.achievement_pct,
-               q.numerator as previous_quarter_numerator
+               q.numerator as previous_quarter_numerator,
+               x.status, x.months_total, x.months_elapsed, x.months_remaining, x.target_reached,
+               x.needed_per_month, x.current_per_month, x.shortfall, x.time_share_pct,
+               x.on_track
         from marts.fct_indicator_progress p
         join marts.dim_indicator i using (indicator_code)
+        join marts.fct_indicator_pace x
+          using (unit_code, as_of, indicator_code, window_start, window_end)
         left join marts.fct_indicator_progress q
           on q.unit_code = p.unit_code and q.indicator_code = p.indicator_code
          and q.window_start = p.window_start and q.window_end = p.window_end
@@ -148,30 +168,28 @@ def _province_progress(con, province_code: str, as_of: date) -> list[ProgressRow
             *row[:10],
             measures=measures.get((row[0], row[3], row[4]), {}),
             previous_quarter_numerator=row[10],
+            status=row[11],
+            pace=_pace(row[12:]),
         )
         for row in rows
     ]
 
 
-def _unit_progress(con, province_code: str, as_of: date) -> list[UnitProgress]:
+def _unit_progress(con, as_of: date) -> list[UnitProgress]:
+    """The reporting units of every indicator and window, ranked (marts.fct_unit_rankings),
+    in the order the report lists them: by rank, the units not ranked last, then by name."""
     rows = con.execute(
         """
-        select p.unit_code, u.unit_name, p.indicator_code, i.target_kind, p.window_start,
-               p.window_end, p.numerator, p.denominator, p.actual_value, p.target_value,
-               p.achievement_pct,
-               exists (
-                   select 1 from marts.fct_measure_as_of m
-                   where m.unit_code = p.unit_code and m.as_of = p.as_of
-                     and m.indicator_code = p.indicator_code and m.window_start = p.window_start
-                     and m.window_end = p.window_end and m.last_period is not null
-               ) as reported
-        from marts.fct_indicator_progress p
+        select r.unit_code, u.unit_name, r.indicator_code, i.target_kind, r.window_start,
+               r.window_end, r.numerator, r.denominator, r.actual_value, r.target_value,
+               r.achievement_pct, r.reported, r.rank, r.status
+        from marts.fct_unit_rankings r
         join marts.dim_unit u using (unit_code)
         join marts.dim_indicator i using (indicator_code)
-        where p.as_of = ? and p.unit_code <> ?
-        order by p.indicator_code, p.window_end, p.window_start, u.unit_name
+        where r.as_of = ?
+        order by r.indicator_code, r.window_end, r.window_start, r.rank nulls last, u.unit_name
         """,
-        [as_of, province_code],
+        [as_of],
     ).fetchall()
     return [UnitProgress(*row) for row in rows]
 
@@ -267,7 +285,7 @@ def load_report_data(warehouse: Path, as_of: date) -> ReportData:
             units_submitted=sum(1 for _, s, _ in status if s == "submitted"),
             units_late=[name for name, s, late in status if s == "submitted" and late],
             units_missing=[name for name, s, _ in status if s == "missing"],
-            unit_progress=_unit_progress(con, province_code, as_of),
+            unit_progress=_unit_progress(con, as_of),
             trend=_trend(con, province_code, as_of),
             missing_reports=missing,
             rejected_rows=rejected,

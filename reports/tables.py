@@ -1,4 +1,8 @@
-"""What the HTML report and the workbook both show: rows, rankings, labels."""
+"""What the HTML report and the workbook both show: rows, rankings, labels.
+
+Pace, status and rank come from the marts (fct_indicator_pace, fct_unit_rankings);
+this module only groups and labels them.
+"""
 
 from __future__ import annotations
 
@@ -40,10 +44,7 @@ class SummaryRow:
 
 
 def summary_rows(data: ReportData) -> list[SummaryRow]:
-    return [
-        SummaryRow(row, status_of(row, data.as_of), pace_of(row, data.as_of))
-        for row in data.progress
-    ]
+    return [SummaryRow(row, status_of(row), pace_of(row)) for row in data.progress]
 
 
 def primary_rows(data: ReportData) -> dict[str, ProgressRow]:
@@ -60,37 +61,15 @@ class RankedUnit:
     unit: UnitProgress
     status: Status
 
-    @property
-    def score(self) -> float | None:
-        return ranking_score(self.unit)
-
-
-def ranking_score(unit: UnitProgress) -> float | None:
-    """Units with a target are ranked by achievement, the others by their figure."""
-    if not unit.reported or unit.actual_value is None:
-        return None
-    if unit.achievement_pct is not None:
-        return unit.achievement_pct
-    return unit.actual_value
-
 
 def ranked_units(data: ReportData, window_key: tuple[str, date, date]) -> list[RankedUnit]:
-    """Competition ranking (1, 2, 2, 4); units without figures last, unranked."""
-    units = [u for u in data.unit_progress if u.window_key == window_key]
-    scored = sorted(
-        (u for u in units if ranking_score(u) is not None),
-        key=lambda u: (-(u.achievement_pct is not None), -ranking_score(u), u.unit_name),
-    )
-    ranked: list[RankedUnit] = []
-    previous: tuple | None = None
-    for position, unit in enumerate(scored, start=1):
-        key = (unit.achievement_pct is not None, ranking_score(unit))
-        rank = ranked[-1].rank if key == previous else position
-        ranked.append(RankedUnit(rank, unit, status_of(unit, data.as_of)))
-        previous = key
-    unscored = sorted((u for u in units if ranking_score(u) is None), key=lambda u: u.unit_name)
-    ranked += [RankedUnit(None, unit, status_of(unit, data.as_of)) for unit in unscored]
-    return ranked
+    """The window's units as marts.fct_unit_rankings ranks them (1, 2, 2, 4), in the order
+    the marts were read: by rank, the units not ranked last, then by name."""
+    return [
+        RankedUnit(unit.rank, unit, status_of(unit))
+        for unit in data.unit_progress
+        if unit.window_key == window_key
+    ]
 
 
 def missing_by_unit(data: ReportData) -> dict[tuple[str, str], list[date]]:

@@ -1,14 +1,19 @@
-"""The report's building blocks without a pipeline: pace, status, ranking, escaping."""
+"""The report's building blocks without a pipeline: pace, status, ranking, escaping.
+
+Pace, status and rank are computed in dbt (marts.fct_indicator_pace, fct_unit_rankings:
+their unit tests, and tests/test_pace_rank_marts.py); here only how the report words them.
+"""
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from reports.html_report import render_html
 from reports.narrative import pace_sentence, render_markdown
-from reports.pace import STATUSES, months_between, pace_for, status_for
+from reports.pace import STATUSES, Pace, months_between, status_of
 from reports.progress_data import (
     Issue,
     MissingReport,
@@ -27,7 +32,21 @@ APRIL = date(2024, 4, 1)
 YEAR = (date(2024, 1, 1), date(2024, 12, 1))
 
 
-def ct3(numerator=21458.0, target=66000.0) -> ProgressRow:
+# marts.fct_indicator_pace's row for the published CT3 figure (4 of 12 months, 8 left).
+CT3_PACE = Pace(
+    months_total=12,
+    months_elapsed=4,
+    months_remaining=8,
+    reached=False,
+    needed_per_month=5568,  # 44.542 / 8 = 5.567,75, rounded up (in dbt)
+    current_per_month=5364.5,
+    shortfall=44542.0,
+    time_share_pct=100 * 4 / 12,
+    on_track=False,
+)
+
+
+def ct3(numerator=21458.0, target=66000.0, pace=CT3_PACE, status="behind") -> ProgressRow:
     return ProgressRow(
         "CT3",
         "Số hồ sơ",
@@ -38,58 +57,44 @@ def ct3(numerator=21458.0, target=66000.0) -> ProgressRow:
         numerator,
         target,
         100 * numerator / target,
+        pace=pace,
+        status=status,
     )
 
 
-def test_pace_of_the_published_ct3_figure():
-    pace = pace_for("count", *YEAR, 21458, 66000, APRIL)
-    assert (pace.months_elapsed, pace.months_remaining) == (4, 8)
-    assert pace.needed_per_month == 5568  # 44.542 / 8 = 5.567,75, rounded up
-    assert number(pace.current_per_month) == "5.365"
-    assert not pace.on_track
+def test_pace_sentence_of_the_published_ct3_figure():
     sentence = pace_sentence(ct3(), APRIL)
     assert "cần bình quân 5.568 hồ sơ/tháng trong 8 tháng còn lại" in sentence
-    assert "chưa đạt tiến độ" in sentence
+    assert "(bình quân 4 tháng qua: 5.365 hồ sơ/tháng, chưa đạt tiến độ)" in sentence  # half up
 
 
-def test_on_track_is_achievement_at_least_the_time_share():
-    # 22.000 of 66.000 after 4 of 12 months is exactly on the straight line.
-    assert pace_for("count", *YEAR, 22000, 66000, APRIL).on_track
-    assert not pace_for("count", *YEAR, 21999, 66000, APRIL).on_track
-    assert "đạt tiến độ" in pace_sentence(ct3(22000), APRIL)
+def test_pace_sentence_on_track():
+    on_line = replace(CT3_PACE, needed_per_month=5500, current_per_month=5500.0, on_track=True)
+    sentence = pace_sentence(ct3(22000, pace=on_line), APRIL)
+    assert "cần bình quân 5.500 hồ sơ/tháng" in sentence and ", đạt tiến độ)" in sentence
 
 
-def test_pace_at_the_edges():
-    assert pace_for("rate", *YEAR, 3857, 40, APRIL) is None
-    assert pace_for("count", *YEAR, 100, None, APRIL) is None
-    done = pace_for("count", *YEAR, 70000, 66000, APRIL)
-    assert done.reached and done.needed_per_month is None
-    last = pace_for("count", *YEAR, 60000, 66000, date(2024, 12, 1))
-    assert last.months_remaining == 0 and last.needed_per_month is None
-    assert "còn thiếu 6.000 hồ sơ" in pace_sentence(ct3(60000), date(2024, 12, 1))
-    # CT8: six-month window ending June, two months left after April.
-    ct8 = pace_for("count", date(2024, 1, 1), date(2024, 6, 1), 5867, 190759, APRIL)
-    assert (ct8.months_remaining, ct8.needed_per_month) == (2, 92446)
+def test_pace_sentence_at_the_edges():
+    assert pace_sentence(ct3(pace=None), APRIL) is None  # rates, no target: no pace
+    done = replace(CT3_PACE, reached=True, needed_per_month=None, shortfall=None)
+    assert pace_sentence(ct3(70000, pace=done), APRIL) == "đã hoàn thành chỉ tiêu năm 2024"
+    last = replace(
+        CT3_PACE, months_elapsed=12, months_remaining=0, needed_per_month=None, shortfall=6000.0
+    )
+    assert pace_sentence(ct3(60000, pace=last), date(2024, 12, 1)) == (
+        "kỳ chỉ tiêu năm 2024 kết thúc, còn thiếu 6.000 hồ sơ"
+    )
     assert months_between(date(2022, 1, 1), date(2027, 12, 1)) == 72
 
 
-def test_status_colours():
-    def status(kind, numerator, actual, target):
-        return status_for(kind, *YEAR, numerator, actual, target, APRIL).key
-
-    assert status("rate", 1458, 87.36, 80) == "done"
-    assert status("rate", 3857, 8.46, 40) == "far_behind"
-    assert status("rate", 1, 31, 40) == "behind"
-    assert status("count", 21458, 21458, 66000) == "behind"  # 32,5 % vs 33,3 % of the year
-    assert status("count", 333, 333, 2138) == "far_behind"
-    assert status("count", 23000, 23000, 66000) == "on_track"
-    assert status("count", 70000, 70000, 66000) == "done"
-    assert status("count", 5, 5, None) == "no_target"
-    assert status("rate", 0, None, 40) == "no_data"
-    assert set(STATUSES) >= {"done", "on_track", "behind", "far_behind", "no_target", "no_data"}
+def test_status_keys_have_labels_and_colours():
+    assert set(STATUSES) == {"done", "on_track", "behind", "far_behind", "no_target", "no_data"}
+    assert status_of(ct3()) is STATUSES["behind"]
+    assert status_of(ct3(status="done")).label == "Đã đạt chỉ tiêu"
+    assert status_of(ct3(status="far_behind")).colour == "#cf222e"
 
 
-def unit(code, name, numerator, achievement=None, reported=True):
+def unit(code, name, numerator, achievement=None, reported=True, rank=None, status="on_track"):
     target = 1000.0 if achievement is not None else None
     return UnitProgress(
         code,
@@ -103,6 +108,8 @@ def unit(code, name, numerator, achievement=None, reported=True):
         target,
         achievement,
         reported,
+        rank,
+        status,
     )
 
 
@@ -122,18 +129,29 @@ def minimal_data(**overrides) -> ReportData:
     return ReportData(**values)
 
 
-def test_ranking_is_competition_style_and_unreported_last():
+def test_ranked_units_keep_the_marts_ranks_and_order():
+    # As marts.fct_unit_rankings ranks them (its unit test) and progress_data orders them.
+    other_window = replace(unit("X", "Xa", 1, 10.0, rank=1), window_end=date(2024, 6, 1))
     data = minimal_data(
         unit_progress=[
-            unit("A", "Anh", 500, 50.0),
-            unit("B", "Bình", 700, 70.0),
-            unit("C", "Cần", 500, 50.0),
-            unit("D", "Dung", 0, None, reported=False),
-            unit("E", "Én", 900),  # no unit target: after the units ranked by achievement
+            unit("B", "Bình", 700, 70.0, rank=1),
+            unit("A", "Anh", 500, 50.0, rank=2),
+            unit("C", "Cần", 500, 50.0, rank=2),
+            unit("E", "Én", 900, rank=4, status="no_target"),
+            unit("D", "Dung", 0, None, reported=False, status="far_behind"),
+            other_window,
         ]
     )
-    ranked = [(r.rank, r.unit.unit_code) for r in ranked_units(data, ct3().window_key)]
-    assert ranked == [(1, "B"), (2, "A"), (2, "C"), (4, "E"), (None, "D")]
+    ranked = [
+        (r.rank, r.unit.unit_code, r.status.key) for r in ranked_units(data, ct3().window_key)
+    ]
+    assert ranked == [
+        (1, "B", "on_track"),
+        (2, "A", "on_track"),
+        (2, "C", "on_track"),
+        (4, "E", "no_target"),
+        (None, "D", "far_behind"),
+    ]
 
 
 HOSTILE = '<script>window.__pwned=1</script>=HYPERLINK("http://x.example","y")'
