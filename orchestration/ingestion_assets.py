@@ -7,17 +7,17 @@ from datetime import date
 import dagster as dg
 
 from ingestion.inbox import ingest_inbox
-from ingestion.run_requests import record_run_request
 from ingestion.reference_files import (
     REFERENCE_FILES,
     ReferenceFileError,
     closed_periods,
     snapshot_reference,
 )
+from ingestion.run_requests import record_run_request
 from orchestration.partitions import run_months
 from orchestration.resources import DATA_TEAM, PipelineConfig
-from reports.publications import ensure_publication_store
 from orchestration.warehouse_lock import acquire_for_step
+from reports.publications import ensure_publication_store
 
 RAW_FILES = dg.AssetKey(["raw", "inbox_files"])
 RAW_ROWS = dg.AssetKey(["raw", "report_rows"])
@@ -69,7 +69,7 @@ def _reference_spec(name: str) -> dg.AssetSpec:
 )
 def reference_files(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
-    acquire_for_step(paths, context.run_id)  # one warehouse writer at a time
+    acquire_for_step(paths, context.run.run_id)  # one warehouse writer at a time
     try:
         snapshot = snapshot_reference(paths.reference, paths.reference_snapshot)
     except ReferenceFileError as error:
@@ -140,7 +140,7 @@ _INGESTION = {"owners": [DATA_TEAM], "tags": {"layer": "raw"}, "group_name": "in
 )
 def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
-    acquire_for_step(paths, context.run_id)  # one warehouse writer at a time
+    acquire_for_step(paths, context.run.run_id)  # one warehouse writer at a time
     summary = ingest_inbox(paths.inbox, paths.raw_store)
     # The run's month(s) and moment reach dbt as data (the warehouse's horizon, deadlines).
     months = run_months(context.run.tags)

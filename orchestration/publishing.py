@@ -157,12 +157,15 @@ def remove_leftovers(
 
 def space_needed_for_run(warehouse: Path) -> int:
     """Bytes still missing beside the warehouse for a run to build and publish: a build
-    and its staged copy (each about the published file's size, or the failed build's)
-    beyond the free space that the next start will have (free + leftovers)."""
+    (about the failed build's size with its WAL, else the published file's) and a staged
+    copy (about the published file's), beyond the free space that the next start will
+    have (free now + the leftovers it removes)."""
     build = warehouse.with_name(warehouse.name + ".building")
-    one_copy = max(_size(warehouse), _size(build), 1_000_000)
+    build_size = _size(build) + _size(build.with_name(build.name + ".wal"))
+    copy_size = max(_size(warehouse), 1_000_000)
     reclaimable = sum(_size(path) for path in warehouse_leftovers(warehouse))
-    return max(0, 2 * one_copy - free_bytes(warehouse.parent) - reclaimable)
+    needed = int(1.05 * (max(build_size, copy_size) + copy_size))
+    return max(0, needed - free_bytes(warehouse.parent) - reclaimable)
 
 
 def storage_number(database: Path) -> int:
@@ -221,10 +224,13 @@ def publish_build(build_db: Path, warehouse: Path) -> None:
     except Exception as error:
         if not is_disk_full(error):
             raise
-        # The half copy is what fills the disk: give its space back at once.
+        # The half copy is what fills the disk: give its space back at once. The next
+        # run rebuilds (the build is a leftover then) and needs a whole copy more: about
+        # the published file, at least what the copy reached.
+        copy_size = max(_size(staged), _size(warehouse), _size(build_db))
         for partial in (staged, staged.with_name(staged.name + ".wal")):
             partial.unlink(missing_ok=True)
-        needed = int(_size(build_db) * 1.1) - free_bytes(warehouse.parent)
+        needed = int(copy_size * 1.05) - free_bytes(warehouse.parent)
         raise DiskFull(warehouse.parent, needed) from error
     _fsync(warehouse.parent)  # the rename itself survives a crash
     build_db.unlink(missing_ok=True)

@@ -43,7 +43,7 @@ CHANGED_MONTHS = "changed_months"
 )
 def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
-    acquire_for_step(paths, context.run_id, keep_build=True)  # one writer at a time
+    acquire_for_step(paths, context.run.run_id, keep_build=True)  # one writer at a time
     changed = changed_months(paths.warehouse, paths.build_db)
     publish_build(paths.build_db, paths.warehouse)
     exported = export_marts_to_parquet(paths.warehouse, paths.output / "parquet")

@@ -162,7 +162,7 @@ def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig
 ):
     paths = pipeline.paths()
-    acquire_for_step(paths, context.run_id)  # one warehouse writer at a time
+    acquire_for_step(paths, context.run.run_id)  # one warehouse writer at a time
     # Always a fresh file: the warehouse is rebuilt from the raw store + reference.
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
