@@ -1,0 +1,197 @@
+"""marts.fct_indicator_pace and marts.fct_unit_rankings on the shipped sample.
+
+The arithmetic's edge cases are pinned by the dbt unit tests in
+dbt_project/models/marts/_marts__pace_rank__models.yml (they run in every build); here
+the marts of the session's sample run are checked against the published figures, against
+a plain-Python reading of the rules in docs/reports.md (independent of the SQL), and
+against what the report prints.
+"""
+
+import math
+import re
+from collections import defaultdict
+
+import duckdb
+import pytest
+from test_reports_support import sample_run_once
+
+pytestmark = pytest.mark.slow
+
+KEY = ("unit_code", "as_of", "indicator_code", "window_start", "window_end")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    return sample_run_once(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def con(ws):
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        yield con
+
+
+def dicts(con, sql, params=()):
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_one_row_per_progress_row_for_every_as_of_month(con):
+    keys = ", ".join(KEY)
+    progress = set(con.execute(f"select {keys} from marts.fct_indicator_progress").fetchall())
+    pace = set(con.execute(f"select {keys} from marts.fct_indicator_pace").fetchall())
+    assert pace == progress
+    units = set(
+        con.execute(
+            f"select {', '.join('p.' + k for k in KEY)} from marts.fct_indicator_progress p "
+            "join marts.dim_unit u on u.unit_code = p.unit_code and u.level = 'unit'"
+        ).fetchall()
+    )
+    ranked = set(con.execute(f"select {keys} from marts.fct_unit_rankings").fetchall())
+    assert ranked == units
+    months = {row[1] for row in progress}
+    assert len(months) >= 4  # January..April 2024, not only the run's month
+
+
+def test_published_figures_pace(con):
+    rows = {
+        (r["indicator_code"], f"{r['window_end']:%Y-%m}"): r
+        for r in dicts(
+            con,
+            """
+            select x.* from marts.fct_indicator_pace x
+            join marts.dim_unit u on u.unit_code = x.unit_code and u.level = 'province'
+            where x.as_of = date '2024-04-01'
+            """,
+        )
+    }
+    ct3 = rows[("CT3", "2024-12")]
+    assert (ct3["months_total"], ct3["months_elapsed"], ct3["months_remaining"]) == (12, 4, 8)
+    assert ct3["needed_per_month"] == 5568  # 44.542 / 8 = 5.567,75, rounded up
+    assert ct3["current_per_month"] == 21458 / 4
+    assert ct3["shortfall"] == 66000 - 21458
+    assert (ct3["target_reached"], ct3["on_track"], ct3["status"]) == (False, False, "behind")
+    ct8 = rows[("CT8", "2024-06")]
+    assert (ct8["months_remaining"], ct8["needed_per_month"]) == (2, 92446)
+    assert ct8["status"] == "far_behind"
+    ct2 = rows[("CT2", "2024-12")]
+    assert ct2["status"] == "done" and ct2["needed_per_month"] is None
+    assert ct2["months_remaining"] is None  # rates have no pace
+    assert rows[("CT5", "2027-12")]["status"] == "on_track"  # baseline included
+
+
+def reference_pace(row):
+    """docs/reports.md 'On track or not', read in plain Python."""
+    total = (row["window_end"].year - row["window_start"].year) * 12 + (
+        row["window_end"].month - row["window_start"].month + 1
+    )
+    elapsed = (row["as_of"].year - row["window_start"].year) * 12 + (
+        row["as_of"].month - row["window_start"].month + 1
+    )
+    target, achieved = row["target_value"], row["numerator"]
+    result = {"months_total": total, "months_elapsed": elapsed}
+    if row["actual_value"] is None:
+        status = "no_data"
+    elif not target:
+        status = "no_target"
+    elif row["target_kind"] == "rate":
+        actual = row["actual_value"]
+        status = (
+            "done" if actual >= target else "behind" if actual >= 0.75 * target else "far_behind"
+        )
+    else:
+        left = total - elapsed
+        reached = achieved >= target
+        on_track = achieved * total >= target * elapsed  # achieved share >= time share
+        result.update(
+            months_remaining=left,
+            target_reached=reached,
+            on_track=on_track,
+            needed_per_month=None if reached or not left else math.ceil((target - achieved) / left),
+            shortfall=None if reached else target - achieved,
+        )
+        share = 100 * achieved / target
+        status = (
+            "done"
+            if reached
+            else "on_track"
+            if on_track
+            else "behind"
+            if share >= 0.75 * 100 * elapsed / total
+            else "far_behind"
+        )
+    result["status"] = status
+    return result
+
+
+def test_pace_agrees_with_the_rule_read_in_python(con):
+    rows = dicts(
+        con,
+        """
+        select p.*, i.target_kind, x.months_total, x.months_elapsed, x.months_remaining,
+               x.target_reached, x.on_track, x.needed_per_month, x.shortfall, x.status
+        from marts.fct_indicator_progress p
+        join marts.dim_indicator i using (indicator_code)
+        join marts.fct_indicator_pace x using (unit_code, as_of, indicator_code, window_start,
+                                               window_end)
+        """,
+    )
+    statuses = set()
+    for row in rows:
+        expected = reference_pace(row)
+        got = {name: row[name] for name in expected}
+        assert got == expected, {k: row[k] for k in KEY}
+        statuses.add(row["status"])
+    assert {"done", "behind", "far_behind", "no_target"} <= statuses
+
+
+def test_ranks_are_competition_ranks_of_the_reporting_units(con):
+    rows = dicts(con, "select * from marts.fct_unit_rankings")
+    partitions = defaultdict(list)
+    for row in rows:
+        partitions[(row["as_of"], row["indicator_code"], row["window_start"])].append(row)
+    for members in partitions.values():
+        ranked = [r for r in members if r["reported"] and r["actual_value"] is not None]
+        assert {r["unit_code"] for r in members if r["rank"] is not None} == {
+            r["unit_code"] for r in ranked
+        }
+
+        def key(r):
+            with_target = r["achievement_pct"] is not None
+            return (with_target, r["achievement_pct"] if with_target else r["actual_value"])
+
+        for row in ranked:
+            better = sum(1 for other in ranked if key(other) > key(row))
+            assert row["rank"] == better + 1
+            assert row["units_ranked"] == len(ranked)
+    # DKCQ leaves households_vneid empty: not ranked on CT5, its 0 is not a result.
+    dkcq = [r for r in rows if r["unit_code"] == "DKCQ" and r["indicator_code"] == "CT5"]
+    assert dkcq and all(r["rank"] is None and not r["reported"] for r in dkcq)
+
+
+def test_the_report_prints_the_marts_pace_and_ranks(ws, con):
+    markdown = (ws.output / "2024-04" / "bao_cao_2024-04.md").read_text(encoding="utf-8")
+    assert (
+        "cần bình quân 5.568 hồ sơ/tháng trong 8 tháng còn lại (bình quân 4 tháng qua: "
+        "5.365 hồ sơ/tháng, chưa đạt tiến độ)" in markdown
+    )
+    page = (ws.output / "2024-04" / "bao_cao_2024-04.html").read_text(encoding="utf-8")
+    tables = re.findall(
+        r"<table class='unit-table' data-indicator='(CT\d)'>(.*?)</table>", page, re.S
+    )
+    assert len(tables) == 8
+    for code, body in tables:
+        shown = re.findall(r"<tr data-unit='([^']+)'><td class='num rank'>([^<]+)</td>", body)
+        expected = con.execute(
+            """
+            select r.unit_code, coalesce(r.rank::varchar, '—')
+            from marts.fct_unit_rankings r join marts.dim_unit u using (unit_code)
+            where r.as_of = date '2024-04-01' and r.indicator_code = ?
+              and r.window_end = (select min(window_end) from marts.fct_unit_rankings
+                                  where as_of = date '2024-04-01' and indicator_code = ?)
+            order by r.rank nulls last, u.unit_name
+            """,
+            [code, code],
+        ).fetchall()
+        assert shown == [tuple(row) for row in expected], code
