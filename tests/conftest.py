@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,7 @@ class Workspace:
 
     root: Path
     first_run: subprocess.CompletedProcess | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. DEAN5299_RAW_STORE
 
     @property
     def inbox(self) -> Path:
@@ -60,6 +61,7 @@ class Workspace:
             DEAN5299_WAREHOUSE=str(self.warehouse),
             DEAN5299_OUTPUT=str(self.output),
         )
+        env.update(self.extra_env)
         return env
 
     def run_cli(self, *args: str) -> subprocess.CompletedProcess:
