@@ -111,6 +111,11 @@ def monthly_run_request(tick: datetime, warehouse: Path) -> dg.RunRequest | dg.S
             "inbox_sensor / no published warehouse with the deadlines yet: run "
             "`dean5299 run` once or turn the inbox sensor on"
         )
+    return run_request_for(local, deadlines)
+
+
+def run_request_for(local: date, deadlines: dict[date, str]) -> dg.RunRequest | dg.SkipReason:
+    """The decision for one local day, given the published deadlines."""
     month = deadlines.get(local - timedelta(days=1))
     if month is not None and month >= PROGRAMME_START:
         return dg.RunRequest(

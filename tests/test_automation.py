@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -14,9 +14,7 @@ import pytest
 from orchestration.automation import (
     InboxCursor,
     inbox_fingerprint,
-    monthly_run_request,
     previous_month,
-    run_date_for,
     scan_inbox,
 )
 
@@ -31,90 +29,9 @@ def defs(dbt_manifest):
     return defs
 
 
-def settings(folder, deadline: int):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "settings.csv").write_text(
-        f"key,value\nsubmission_deadline_day,{deadline}\n", encoding="utf-8"
-    )
-    return folder
-
-
 # --- schedule ------------------------------------------------------------------
-
-
-def test_schedule_runs_day_after_deadline_for_previous_month(tmp_path):
-    reference = settings(tmp_path, 10)
-    request = monthly_run_request(datetime(2024, 5, 11, 6, 0, tzinfo=HCM), reference)
-    assert isinstance(request, dg.RunRequest)
-    assert request.partition_key == "2024-04"
-    assert request.run_key == "monthly-2024-04"
-    # 00:30 on the 11th in Hà Nội is still the 10th in UTC: the local day decides.
-    utc_tick = datetime(2024, 5, 11, 0, 30, tzinfo=HCM).astimezone(ZoneInfo("UTC"))
-    assert utc_tick.day == 10
-    assert monthly_run_request(utc_tick, reference).partition_key == "2024-04"
-    # 23:30 on the 10th local is the 10th in UTC too, but still the deadline day: skip.
-    late_on_deadline = datetime(2024, 5, 10, 23, 30, tzinfo=HCM).astimezone(ZoneInfo("UTC"))
-    assert isinstance(monthly_run_request(late_on_deadline, reference), dg.SkipReason)
-    # 01:00 UTC on the 11th is 08:00 local on the 11th; 18:00 UTC on the 10th is already
-    # the 11th locally.
-    assert monthly_run_request(
-        datetime(2024, 5, 10, 18, 0, tzinfo=ZoneInfo("UTC")), reference
-    ).partition_key == "2024-04"
-    assert isinstance(
-        monthly_run_request(datetime(2024, 5, 10, 16, 59, tzinfo=ZoneInfo("UTC")), reference),
-        dg.SkipReason,
-    )
-    january = monthly_run_request(datetime(2025, 1, 11, 6, 0, tzinfo=HCM), reference)
-    assert january.partition_key == "2024-12"
-
-
-@pytest.mark.parametrize("deadline", [1, 10, 28, 30, 31])
-def test_schedule_runs_exactly_once_per_month_over_two_years(tmp_path, deadline):
-    """Every local day of 2023–2024: each month gets one run, in order, even when the
-    deadline day does not exist in the month after (a deadline of 31 in February)."""
-    reference = settings(tmp_path, deadline)
-    day, runs = date(2023, 1, 1), []
-    while day <= date(2024, 12, 31):
-        tick = datetime(day.year, day.month, day.day, 6, 0, tzinfo=HCM)
-        request = monthly_run_request(tick, reference)
-        if isinstance(request, dg.RunRequest):
-            runs.append((day, request.partition_key))
-        day += timedelta(days=1)
-    months = [month for _, month in runs]
-    assert len(months) == 24
-    for before, after in zip(months, months[1:], strict=False):
-        assert after == next_month(before)  # consecutive: none skipped, none twice
-    for run_day, month in runs:
-        assert run_day == run_date_for(month, deadline)
-        assert run_day > date(int(month[:4]), int(month[5:]), 28)  # never inside the month
-
-
-def next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
-
-
-def test_run_date_when_the_deadline_day_is_missing():
-    assert run_date_for("2024-01", 31) == date(2024, 3, 1)  # deadline 29/02 (leap year)
-    assert run_date_for("2023-01", 30) == date(2023, 3, 1)  # deadline 28/02
-    assert run_date_for("2024-12", 10) == date(2025, 1, 11)
-
-
-def test_schedule_definition_reads_settings_at_tick_time(defs, tmp_path, monkeypatch):
-    schedule = defs.resolve_schedule_def("monthly_schedule")
-    assert schedule.execution_timezone == "Asia/Ho_Chi_Minh"
-    assert schedule.job_name == "monthly_report_job"
-    monkeypatch.setenv("DEAN5299_REFERENCE", str(settings(tmp_path / "ref", 5)))
-    context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2024, 7, 6, 6, 0, tzinfo=HCM),
-        repository_def=defs.get_repository_def(),
-    )
-    data = schedule.evaluate_tick(context)
-    assert [r.partition_key for r in data.run_requests] == ["2024-06"]
-    # The data team moves the deadline to the 12th: the 6th now skips.
-    settings(tmp_path / "ref", 12)
-    data = schedule.evaluate_tick(context)
-    assert data.run_requests == [] and data.skip_message
+# The schedule reads the deadlines from the published warehouse's
+# marts.dim_reporting_period: tests/test_deadline.py.
 
 
 def test_previous_month_wraps_the_year():
