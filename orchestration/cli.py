@@ -443,6 +443,22 @@ SUBMISSION_QUERY = """
 """
 
 
+def published_deadline(con, as_of: str):
+    """The month's deadline day as the warehouse states it (marts.dim_reporting_period,
+    the one place the rule is computed); None from a warehouse that predates the mart."""
+    import duckdb
+
+    try:
+        row = con.execute(
+            "select submission_deadline_date from marts.dim_reporting_period "
+            "where period = strptime(? || '-01', '%Y-%m-%d')::date",
+            [as_of],
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
 @app.command(
     short_help="Ai đã nộp, ai chưa nộp trong tháng / who reported for a month.",
 )
@@ -469,6 +485,7 @@ def status(
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             rows = con.execute(SUBMISSION_QUERY, [as_of]).fetchall()
+            deadline = published_deadline(con, as_of)
     except duckdb.Error as error:
         fail(f"không đọc được kho {path} / cannot read the warehouse: {_one_line(error)}", 1)
     if not rows:
@@ -477,7 +494,9 @@ def status(
     late = [row for row in submitted if row[3]]
     typer.echo(
         f"Tháng / month {as_of}: {len(submitted)} đã nộp / submitted ({len(late)} muộn / late), "
-        f"{len(rows) - len(submitted)} chưa nộp / missing — {path}"
+        f"{len(rows) - len(submitted)} chưa nộp / missing"
+        + (f", hạn nộp hết ngày {deadline:%d/%m/%Y} / deadline" if deadline else "")
+        + f" — {path}"
     )
     for code, name, state, is_late, received, source in rows:
         label = {"submitted": "đã nộp", "missing": "CHƯA NỘP"}[state]
