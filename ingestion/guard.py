@@ -17,12 +17,15 @@ Every limit is a setting with a generous default, overridable by an environment 
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import os
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_ROWS = 10_000  # a report is ~30 rows
@@ -91,7 +94,8 @@ class Inspection:
     or in a child (`isolate`, with the reason)."""
 
     isolate: str | None = None
-    extents: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheet -> (rows, cols)
+    # sheet -> (farthest row, farthest column); key None: a bound for every sheet
+    extents: dict[str | None, tuple[int, int]] = field(default_factory=dict)
 
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -99,9 +103,13 @@ _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _SHEET_TAG = re.compile(rb"<" + _PREFIX + rb"sheet\s([^>]*)>")
 _REL_TAG = re.compile(rb"<" + _PREFIX + rb"Relationship\s([^>]*)>")
 _ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A cell tag whose first attribute is not its reference; a prefixed one (`<x:c`).
+_UNREFERENCED_CELL = re.compile(rb'<c[\s>/](?!r=")')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _CELL_TAG = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
 _CELL_REF = re.compile(rb"<" + _PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]{1,4})(\d+)[\"']")
 _PARSED_PARTS = (".xml", ".rels", ".bin")
+_MAX_DEFLATE_RATIO = 1032
 
 
 def column_number(letters: bytes) -> int:
@@ -137,24 +145,142 @@ def inspect_workbook(data: bytes) -> Inspection:
         if data.startswith(b"\xd0\xcf\x11\xe0"):
             return Inspection(isolate="an .xls (BIFF) workbook: its extent is not known cheaply")
         return Inspection()  # no workbook format calamine knows: it fails fast on it
+    if (quick := _quick_xlsx(data)) is not None:
+        return quick
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         return Inspection(isolate=f"a zip Python cannot open ({exc})")
     with archive:
-        infos = archive.infolist()
+        parsed = [i for i in archive.infolist() if i.filename.lower().endswith(_PARSED_PARTS)]
         limit = max_uncompressed_bytes()
-        declared = sum(i.file_size for i in infos if i.filename.lower().endswith(_PARSED_PARTS))
+        declared = sum(i.file_size for i in parsed)
         if declared > limit:
             raise TooLarge(f"its parts inflate to {declared} bytes (limit {limit // 2**20} MiB)")
-        names = {i.filename: i for i in infos}
+        # Deflate inflates at most ~1032x: small parts cannot hide a bomb behind a lying
+        # declared size. Otherwise (or another method), every part is inflated, bounded.
+        compressed = sum(i.compress_size for i in parsed)
+        if compressed * _MAX_DEFLATE_RATIO > limit or any(
+            i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in parsed
+        ):
+            total = sum(len(_read_part(archive, i, limit)) for i in parsed)
+            if total > limit:
+                raise TooLarge(f"its parts inflate beyond {limit // 2**20} MiB")
+        names = {i.filename: i for i in parsed}
         if "xl/workbook.xml" not in names:
             kind = "an .xlsb" if "xl/workbook.bin" in names else "an .ods or other zip"
             return Inspection(isolate=f"{kind} workbook: its extent is not known cheaply")
         return _inspect_xlsx(archive, names, limit)
 
 
+_EOCD = struct.Struct("<4sHHHHIIH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+
+
+def _quick_xlsx(data: bytes) -> Inspection | None:
+    """The common case without zipfile (whose opening costs more than the whole check):
+    a plain zip, deflated or stored, every sheet within the caps. None: anything else,
+    which the general path then looks at."""
+    try:
+        eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+        if eocd < 0:
+            return None
+        _, _, _, _, count, _, position, _ = _EOCD.unpack_from(data, eocd)
+        members = {}
+        for _ in range(count):
+            fields = _CENTRAL.unpack_from(data, position)
+            flags, method, compressed, size = fields[3], fields[4], fields[8], fields[9]
+            name_end = position + 46 + fields[10]
+            if fields[0] != b"PK\x01\x02" or flags & 1 or method not in (0, 8):
+                return None  # not a plain zip, encrypted, or another method
+            members[data[position + 46 : name_end]] = (method, compressed, size, fields[16])
+            position = name_end + fields[11] + fields[12]
+        parsed = [m for n, m in members.items() if n.lower().endswith((b".xml", b".rels", b".bin"))]
+        limit = max_uncompressed_bytes()
+        if b"xl/workbook.xml" not in members or sum(m[2] for m in parsed) > limit:
+            return None
+        if sum(m[1] for m in parsed) * _MAX_DEFLATE_RATIO > limit:
+            return None
+        rows = columns = 0
+        for name, (method, compressed, _, offset) in members.items():
+            if not (name.startswith(b"xl/worksheets/") and name.endswith(b".xml")):
+                continue
+            local = _LOCAL.unpack_from(data, offset)
+            if local[0] != b"PK\x03\x04":
+                return None
+            start = offset + 30 + local[9] + local[10]
+            raw = data[start : start + compressed]
+            xml = raw if method == 0 else zlib.decompressobj(-15).decompress(raw, limit)
+            extent = _cell_extent(xml)
+            if extent is None or len(xml) >= limit:
+                return None
+            rows, columns = max(rows, extent[0]), max(columns, extent[1])
+    except (struct.error, zlib.error, ValueError):
+        return None
+    if rows > max_rows() or columns > max_columns():
+        return None  # which sheet is beyond them: the general path maps names to parts
+    return Inspection(extents={None: (rows, columns)})
+
+
+def _beyond_caps() -> re.Pattern[bytes]:
+    """`<c r="...">` references that might be beyond the caps: as many letters as the
+    last allowed column or more, or as many digits as the last allowed row or more."""
+    letters = len(_column_letters(max_columns()))
+    digits = len(str(max_rows()))
+    return _big_refs(letters, digits)
+
+
+@functools.lru_cache(maxsize=8)
+def _big_refs(letters: int, digits: int) -> re.Pattern[bytes]:
+    return re.compile(
+        rb'<c r="([A-Za-z]{%d,}\d+|[A-Za-z]+\d{%d,})"' % (letters, digits)  # noqa: UP031
+    )
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "A"
+
+
+def _split_ref(ref: bytes) -> tuple[int, int]:
+    digits = ref.lstrip(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    return int(digits), column_number(ref[: len(ref) - len(digits)])
+
+
+def _cell_extent(xml: bytes) -> tuple[int, int] | None:
+    """A bound on (farthest row, farthest column) of a worksheet's cells, exact whenever
+    it is beyond the caps; None if some cell has no reference (calamine then places it
+    by counting)."""
+    if _UNREFERENCED_CELL.search(xml) is None and _PREFIXED_CELL.search(xml) is None:
+        # What Excel, LibreOffice and openpyxl write: only the few long references count.
+        cells = [_split_ref(ref) for ref in _beyond_caps().findall(xml)]
+    else:  # attributes in another order, namespace prefixes
+        refs = _CELL_REF.findall(xml)
+        if len(refs) != len(_CELL_TAG.findall(xml)):
+            return None
+        cells = [(int(row), column_number(col)) for col, row in refs]
+    return max((r for r, _ in cells), default=0), max((c for _, c in cells), default=0)
+
+
 def _inspect_xlsx(archive: zipfile.ZipFile, names: dict, limit: int) -> Inspection:
+    parts = {}
+    for part, info in names.items():
+        if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+            extent = _cell_extent(_read_part(archive, info, limit))
+            if extent is None:
+                return Inspection(isolate=f"{part} has cells without a reference")
+            parts[part] = extent
+    bound = (
+        max((r for r, _ in parts.values()), default=0),
+        max((c for _, c in parts.values()), default=0),
+    )
+    if bound[0] <= max_rows() and bound[1] <= max_columns():
+        return Inspection(extents={None: bound})  # every sheet is within the caps
+    # Some sheet is beyond them: which one matters (only the sheets read count).
     workbook = _read_part(archive, names["xl/workbook.xml"], limit)
     rels_info = names.get("xl/_rels/workbook.xml.rels")
     if rels_info is None:
@@ -165,25 +291,11 @@ def _inspect_xlsx(archive: zipfile.ZipFile, names: dict, limit: int) -> Inspecti
         target = attrs.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
         targets[attrs.get("Id")] = posixpath.normpath(path)
-    if (strings := names.get("xl/sharedStrings.xml")) is not None:
-        _read_part(archive, strings, limit)  # a bomb behind a small declared size
     inspection = Inspection()
     for match in _SHEET_TAG.finditer(workbook):
         attrs = _attrs(match.group(1))
         sheet, part = attrs.get("name"), targets.get(attrs.get("id"))
         if sheet is None or part is None:
             return Inspection(isolate="a sheet without its part in the workbook's relations")
-        info = names.get(part)
-        if info is None or not part.startswith("xl/worksheets/"):
-            inspection.extents[sheet] = (0, 0)  # a chart sheet, or nothing: no cells to size
-            continue
-        xml = _read_part(archive, info, limit)
-        cells = _CELL_REF.findall(xml)
-        if len(cells) != len(_CELL_TAG.findall(xml)):
-            # calamine then places cells by counting: this scan does not bound them.
-            return Inspection(isolate=f"sheet {sheet!r} has cells without a reference")
-        # The farthest cell sizes calamine's grid; the declared dimension does not.
-        last_column = max((c for c, _ in cells), key=lambda c: (len(c), c.upper()), default=b"")
-        last_row = max((int(r) for _, r in cells), default=0)
-        inspection.extents[sheet] = (last_row, column_number(last_column))
+        inspection.extents[sheet] = parts.get(part, (0, 0))  # (0, 0): a chart sheet
     return inspection

@@ -16,7 +16,7 @@ from ingestion.parsed import FILE_EMPTY, NOT_TEMPLATE, PARSED, ParsedFile, Parse
 from ingestion.values import is_blank, parse_code, parse_count, parse_date, parse_period
 
 Grid = list[list[object]]
-Extents = dict[str, tuple[int, int]] | None
+Extents = dict[str | None, tuple[int, int]] | None
 
 _REPORT_SHEET_KEY = labels.sheet_key("BaoCao")
 
@@ -41,9 +41,10 @@ def _is_empty(grid: Grid) -> bool:
 
 def _grid(workbook: CalamineWorkbook, name: str, extents: Extents) -> Grid:
     if extents is not None:  # bounded before calamine sizes the grid (ingestion/guard.py)
-        if name not in extents:
+        extent = extents.get(name, extents.get(None))
+        if extent is None:
             raise guard.NotInspected(name)
-        guard.check_extent(name, *extents[name])
+        guard.check_extent(name, *extent)
     sheet = workbook.get_sheet_by_name(name)
     if (end := sheet.end) is not None:  # read in a child, or calamine's own idea of the extent
         guard.check_extent(name, end[0] + 1, end[1] + 1)
