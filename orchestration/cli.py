@@ -380,6 +380,10 @@ def run(
         ))
     except warehouse_lock.WarehouseBusy as busy:
         fail(f"{busy}; --wait để chờ / to wait")
+    except OSError as error:  # the lock file cannot be made: a read-only or full disk
+        lock = warehouse_lock.lock_path(paths.warehouse)
+        fail(publishing.disk_full_report(paths.warehouse, [str(error)])
+             or f"không tạo được tệp khóa / cannot create the lock file {lock}: {error.strerror}")
     os.environ.update(paths.as_env())
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
