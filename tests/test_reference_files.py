@@ -267,3 +267,19 @@ def test_run_with_a_broken_units_csv_is_one_line(sample_workspace):
     assert "Traceback" not in result.stdout + result.stderr
     assert _digest(ws.warehouse) == published
     assert {p.name: _digest(p) for p in snapshot.iterdir() if p.is_file()} == snapshot_before
+
+
+@pytest.mark.slow
+def test_a_failed_reference_check_is_its_own_line(sample_workspace):
+    """A second root passes the reader (the file is well formed) and fails dbt's blocking
+    test assert_reference_has_one_root: its own line on stderr, not dbt's."""
+    ws = sample_workspace
+    with (ws.reference / "units.csv").open("a", encoding="utf-8") as units:
+        units.write("TD2,Tỉnh Đoàn thứ hai,tinh_doan,,2022-01,\n")
+    result = ws.run_cli("run", "--as-of", "2024-04")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("Lỗi / error: units.csv: phải có đúng một đơn vị gốc"), errors[0]
+    assert "assert_reference_has_one_root — units.csv" in result.stdout
+    assert not ws.warehouse.exists()
