@@ -9,7 +9,7 @@ from orchestration.automation import (
     report_refresh_job,
     warehouse_job,
 )
-from orchestration.ingestion_assets import inbox_ingestion, reference_specs
+from orchestration.ingestion_assets import inbox_ingestion, publication_specs, reference_specs
 from orchestration.quality_checks import quality_checks
 from orchestration.reporting_assets import monthly_report, published_warehouse
 from orchestration.resources import PipelineConfig, dbt_resource
@@ -19,6 +19,7 @@ defs = dg.Definitions(
     assets=[
         *reference_specs,
         inbox_ingestion,
+        *publication_specs,
         warehouse_models,
         published_warehouse,
         monthly_report,

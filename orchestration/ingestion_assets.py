@@ -21,6 +21,7 @@ from reports.publications import ensure_publication_store
 
 RAW_FILES = dg.AssetKey(["raw", "inbox_files"])
 RAW_ROWS = dg.AssetKey(["raw", "report_rows"])
+RUN_REQUESTS = dg.AssetKey(["raw", "run_requests"])
 
 REFERENCE_DESCRIPTIONS = {
     "units": "Danh mục đơn vị (lịch sử sáp nhập, chia tách) / reporting units and their history.",
@@ -136,6 +137,16 @@ _INGESTION = {"owners": [DATA_TEAM], "tags": {"layer": "raw"}, "group_name": "in
             kinds={"parquet"},
             **_INGESTION,
         ),
+        dg.AssetSpec(
+            RUN_REQUESTS,
+            description=(
+                "Nhật ký các lần chạy: tháng báo cáo và thời điểm, dbt đọc như dữ liệu (kho giữ "
+                "mọi tháng đến tháng mới nhất từng được yêu cầu). Chỉ ghi thêm. / Log of runs: "
+                "the as-of month and moment, read by dbt as data (the warehouse's horizon)."
+            ),
+            kinds={"parquet"},
+            **_INGESTION,
+        ),
     ],
 )
 def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
@@ -144,7 +155,7 @@ def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig)
     summary = ingest_inbox(paths.inbox, paths.raw_store)
     # The run's month(s) and moment reach dbt as data (the warehouse's horizon, deadlines).
     months = run_months(context.run.tags)
-    record_run_request(
+    logged = record_run_request(
         paths.raw_store,
         [date.fromisoformat(f"{month}-01") for month in months],
         context.run_id,
@@ -175,6 +186,13 @@ def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig)
         asset_key=RAW_ROWS,
         metadata={"rows_read": summary.rows_read, "rows_with_errors": summary.rows_with_errors},
     )
+    yield dg.MaterializeResult(
+        asset_key=RUN_REQUESTS,
+        metadata={
+            "as_of_months": ", ".join(months) or "(không có / none: warehouse only)",
+            "log_file": dg.MetadataValue.path(str(logged)),
+        },
+    )
 
 
 def new_files_markdown(files, limit: int = 50) -> str:
@@ -195,3 +213,25 @@ def new_files_markdown(files, limit: int = 50) -> str:
     if len(files) > limit:
         lines.append(f"\n… {len(files) - limit} tệp nữa / more files")
     return "\n".join(lines)
+
+
+# Written by monthly_report (reports/publications.py), read by dbt into the publication
+# marts: outside the asset graph's flow (a report cannot be upstream of the warehouse it
+# reads), so declared here for their place in the UI.
+publication_specs = [
+    dg.AssetSpec(
+        ["raw", name],
+        group_name="reporting",
+        description=(
+            f"{text} Chỉ ghi thêm, giữ cùng kho thô qua mọi lần dựng lại kho. / {english}, "
+            "append-only, kept with the raw store across warehouse rebuilds (CONTRACT §9)."
+        ),
+        kinds={"parquet"},
+        owners=[DATA_TEAM],
+        tags={"layer": "raw"},
+    )
+    for name, text, english in (
+        ("publications", "Các lần phát hành báo cáo của tỉnh.", "Every report published"),
+        ("published_figures", "Số liệu của từng lần phát hành.", "The figures each printed"),
+    )
+]

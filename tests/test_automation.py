@@ -76,8 +76,10 @@ def test_sensor_new_unchanged_touched_resubmitted(sensor_env):
     first = tick(None)
     assert len(first.run_requests) == 1
     request = first.run_requests[0]
-    assert request.job_name == "monthly_report_job"
-    assert request.partition_key == latest_month()
+    # A warehouse build (every month), not a month's run: the reports follow the
+    # publication, for the months whose figures it changed.
+    assert request.job_name == "warehouse_job"
+    assert request.partition_key is None
     assert request.tags["dean5299/new_files"] == "1"
     cursor = json.loads(first.cursor)
     assert list(cursor["files"]) == ["2024-04/a.csv"]  # the .txt never triggers
@@ -119,62 +121,48 @@ def test_unchanged_files_are_not_hashed_again(workspace):
     assert inbox_fingerprint(workspace.inbox)["a.csv"] != "digest-from-the-cursor"
 
 
-def test_months_come_from_content_not_names(workspace):
-    write_csv(workspace.inbox / "2024-04" / "misfiled.csv", "A", "2023-11", 3)
-    scan = scan_inbox(workspace.inbox, {})
-    assert scan.months == {"2023-11"}
+def publish(instance, changed: str, run_id: str | None = None) -> None:
+    """Record a warehouse publication as published_warehouse does (its metadata)."""
+    from orchestration.reporting_assets import CHANGED_MONTHS, PUBLISHED_WAREHOUSE
+
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(PUBLISHED_WAREHOUSE, metadata={CHANGED_MONTHS: changed})
+    )
 
 
-def test_old_month_resubmission_waits_for_a_published_warehouse(sensor_env):
+def test_reports_of_exactly_the_changed_months(sensor_env):
     ws, instance, tick = sensor_env
     write_csv(ws.inbox / "2024-03" / "a.csv", "A", "2024-03", 3)
-    first = tick(None)  # the first look only records the inbox
-    assert json.loads(first.cursor)["refresh"] == []
+    first = tick(None)
+    assert [r.job_name for r in first.run_requests] == ["warehouse_job"]
 
-    # March's report was written before; a corrected March file arrives.
-    old_report = ws.output / "2024-03" / "bao_cao_2024-03.md"
-    old_report.parent.mkdir(parents=True)
-    old_report.write_text("# báo cáo tháng 3 (cũ)\n", encoding="utf-8")
-    write_csv(ws.inbox / "2024-03" / "a_sua.csv", "A", "2024-03", 5)
-    write_csv(ws.inbox / "2024-02" / "b.csv", "B", "2024-02", 1)  # no report: left alone
-    resubmitted = tick(first.cursor)
-    assert [r.job_name for r in resubmitted.run_requests] == ["monthly_report_job"]
-    assert resubmitted.run_requests[0].partition_key == latest_month()
-    assert resubmitted.run_requests[0].tags["dean5299/months_in_files"] == "2024-02,2024-03"
-    pending = json.loads(resubmitted.cursor)["refresh"]
-    assert [item["months"] for item in pending] == [["2024-03"]]
+    # The build published: March's and April's root figures changed, and a month that
+    # has not ended yet (never a partition) is left out.
+    unfinished = datetime.now(HCM).strftime("%Y-%m")
+    publish(instance, f"2024-03,2024-04,{unfinished}")
+    after = tick(first.cursor)
+    assert sorted((r.job_name, r.partition_key) for r in after.run_requests) == [
+        ("report_refresh_job", "2024-03"),
+        ("report_refresh_job", "2024-04"),
+    ]
+    # Once only; a publication that changed nothing asks for nothing.
+    assert tick(after.cursor).run_requests == []
+    publish(instance, "")
+    assert tick(after.cursor).run_requests == []
 
-    # No monthly run has succeeded since: the report waits.
-    waiting = tick(resubmitted.cursor)
-    assert waiting.run_requests == []
-    assert json.loads(waiting.cursor)["refresh"] == pending
 
-    # A monthly run in progress: the sensor holds new files back (one warehouse writer).
-    running = dg.DagsterRun(
-        job_name="monthly_report_job",
-        status=dg.DagsterRunStatus.STARTED,
-        tags={"dagster/partition": latest_month()},
-    )
+def test_new_files_wait_while_the_warehouse_is_built(sensor_env):
+    ws, instance, tick = sensor_env
+    first = tick(None)
+    running = dg.DagsterRun(job_name="warehouse_job", status=dg.DagsterRunStatus.STARTED)
     instance.add_run(running)
     write_csv(ws.inbox / "2024-04" / "c.csv", "C", "2024-04", 2)
-    held = tick(waiting.cursor)
+    held = tick(first.cursor)
     assert held.run_requests == []
     assert "c.csv" not in "".join(json.loads(held.cursor)["files"])
-
-    # That run succeeds: the report-only job rewrites March from its warehouse, and the
-    # held-back file gets its own run.
-    instance.add_run(
-        dg.DagsterRun(
-            job_name="monthly_report_job",
-            status=dg.DagsterRunStatus.SUCCESS,
-            tags={"dagster/partition": latest_month()},
-        )
-    )
     instance.delete_run(running.run_id)
-    done = tick(held.cursor)
-    jobs = sorted((r.job_name, r.partition_key) for r in done.run_requests)
-    assert jobs == [("monthly_report_job", latest_month()), ("report_refresh_job", "2024-03")]
-    assert json.loads(done.cursor)["refresh"] == []
+    released = tick(held.cursor)
+    assert [r.job_name for r in released.run_requests] == ["warehouse_job"]
 
 
 def test_cursor_from_an_older_format_starts_afresh():

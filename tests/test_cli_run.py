@@ -2,9 +2,10 @@
 by the CLI's output, `status`, the UI metadata and the sensor's old-month refresh.
 
 The story: the sensor has seen the sample inbox; Nam Sơn then resends March (a third
-version, as CSV) although March's report was already written. The sensor requests the
-latest month's run and remembers March; a monthly run (here the CLI's, as-of 2024-04)
-publishes; the next tick asks for March's report to be rewritten from that warehouse.
+version, as CSV) although March's report was already written. The sensor requests a
+warehouse build; a monthly run (here the CLI's, as-of 2024-04) publishes the warehouse
+and renders April; the next tick asks for the reports of the other months whose figures
+that publication changed (all of them: nothing was published before).
 """
 
 from __future__ import annotations
@@ -196,12 +197,14 @@ def test_status_on_the_published_warehouse(story):
 def test_old_month_report_rewritten_after_the_warehouse_is_published(story):
     ws = story["ws"]
     seen, resent, after = story["ticks"]
-    assert len(seen.run_requests) == 1  # the first look: one run, nothing to rewrite
+    assert len(seen.run_requests) == 1  # the first look: one warehouse build
     [request] = resent.run_requests
-    assert request.job_name == "monthly_report_job"
-    assert request.tags["dean5299/months_in_files"] == "2024-03"
+    assert request.job_name == "warehouse_job"
+    # The CLI's monthly run rendered April itself; the months it changed besides get theirs.
     assert [(r.job_name, r.partition_key) for r in after.run_requests] == [
-        ("report_refresh_job", "2024-03")
+        ("report_refresh_job", "2024-01"),
+        ("report_refresh_job", "2024-02"),
+        ("report_refresh_job", "2024-03"),
     ]
     assert all(result.success for result in story["refreshed"])
 

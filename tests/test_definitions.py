@@ -62,8 +62,13 @@ def test_job_schedule_and_sensor(defs):
     assert defs.resolve_schedule_def("monthly_schedule").job_name == "monthly_report_job"
     sensor = defs.resolve_sensor_def("inbox_sensor")
     assert {target.job_name for target in sensor.targets} == {
-        "monthly_report_job",
+        "warehouse_job",
         "report_refresh_job",
+    }
+    warehouse = defs.resolve_job_def("warehouse_job")
+    assert warehouse.partitions_def is None
+    assert "monthly_report" not in {
+        key.to_user_string() for key in warehouse.asset_layer.selected_asset_keys
     }
 
 
@@ -75,7 +80,7 @@ def test_groups_follow_dbt_folders(defs):
     assert group["marts/fct_indicator_progress"] == "warehouse"
     assert group["quality/dq_part_exceeds_whole"] == "quality"
     assert group["monthly_report"] == "reporting"
-    assert set(group.values()) == {*PIPELINE_GROUPS, "reference"}
+    assert set(group.values()) == set(PIPELINE_GROUPS)
 
 
 def test_every_asset_has_owner_description_and_layer(defs):
@@ -93,14 +98,24 @@ def test_every_asset_has_owner_description_and_layer(defs):
         assert " / " in description, name  # Vietnamese / English
 
 
-def test_partitions_are_the_as_of_months(defs):
+def test_only_the_report_is_partitioned_by_month(defs):
+    """The warehouse holds every month (CONTRACT §9); the month's report is the partition.
+    Partitions end at the last finished month."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from orchestration.partitions import monthly_partitions
 
     keys = monthly_partitions.get_partition_keys()
     assert keys[0] == "2022-01"
     assert "2024-04" in keys
-    published = defs.resolve_asset_graph().get(dg.AssetKey(["warehouse", "published"]))
-    assert published.partitions_def == monthly_partitions
+    assert datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m") not in keys
+    graph = defs.resolve_asset_graph()
+    partitioned = {
+        key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).partitions_def
+    }
+    assert partitioned == {"monthly_report"}
+    assert graph.get(dg.AssetKey("monthly_report")).partitions_def == monthly_partitions
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ late as (
         status.unit_code,
         status.period,
         timezone('Asia/Ho_Chi_Minh', status.received_at) as received_local,
-        (status.period + interval 1 month + to_days(deadline.deadline_day - 1))::date as deadline_date
+        {{ submission_deadline_date('status.period', 'deadline.deadline_day') }} as deadline_date
     from status
     cross join deadline
     where status.is_late

@@ -21,7 +21,7 @@ select
     null::double as limit_value,
     'Chưa nhận được báo cáo tháng ' || strftime(status.period, '%-m/%Y')
         || ' (hạn nộp hết ngày '
-        || strftime(status.period + interval 1 month + to_days(deadline.deadline_day - 1), '%-d/%-m/%Y')
+        || strftime({{ submission_deadline_date('status.period', 'deadline.deadline_day') }}, '%-d/%-m/%Y')
         || ').' as message
 from status
 cross join deadline
