@@ -201,24 +201,27 @@ class InboxScan:
 
 
 def scan_inbox(inbox: Path, known: dict[str, list]) -> InboxScan:
-    """Lists accepted files; hashes only those whose (size, mtime) changed."""
+    """Lists accepted files the way ingestion does (symlink loops and links out of the
+    inbox are never opened); hashes only those whose (size, mtime) changed."""
+    from ingestion.inbox import iter_inbox_entries
+
     files: dict[str, list] = {}
     new: dict[str, str] = {}
-    for path in sorted(inbox.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in ACCEPTED_SUFFIXES:
+    entries = sorted(iter_inbox_entries(inbox), key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.skip_reason or Path(entry.name).suffix.lower() not in ACCEPTED_SUFFIXES:
             continue
-        name = path.relative_to(inbox).as_posix()
-        stat = path.stat()
+        name = entry.name
         before = known.get(name)
-        if before and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
+        if before and before[0] == entry.size and before[1] == entry.mtime_ns:
             files[name] = before
             continue
         try:
-            data = path.read_bytes()
+            data = Path(entry.path).read_bytes()
         except OSError:
             continue  # vanished or unreadable: looked at again next tick
         sha = hashlib.sha256(data).hexdigest()
-        files[name] = [stat.st_size, stat.st_mtime_ns, sha]
+        files[name] = [entry.size, entry.mtime_ns, sha]
         if before and before[2] == sha:
             continue  # touched or copied over with the same bytes: nothing new
         new[name] = sha

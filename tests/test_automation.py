@@ -170,3 +170,14 @@ def test_cursor_from_an_older_format_starts_afresh():
     assert InboxCursor.load(json.dumps({"v": 99})).initialised is False
     saved = InboxCursor(files={"a": [1, 2, "x"]}).dump()
     assert InboxCursor.load(saved).files == {"a": [1, 2, "x"]}
+
+
+def test_sensor_survives_symlink_traps(workspace, tmp_path):
+    """The sensor lists the inbox as ingestion does: a symlink loop and a link out of
+    the inbox are neither followed nor a reason to fail."""
+    write_csv(workspace.inbox / "a.csv", "A", "2024-04", 3)
+    outside = write_csv(tmp_path / "outside" / "b.csv", "B", "2024-04", 9)
+    (workspace.inbox / "ra_ngoai.csv").symlink_to(outside)
+    (workspace.inbox / "vong").symlink_to(workspace.inbox / "vong")
+    scan = scan_inbox(workspace.inbox, {})
+    assert sorted(scan.new) == ["a.csv"]
