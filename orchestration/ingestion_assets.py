@@ -92,7 +92,23 @@ def reference_files(context: dg.AssetExecutionContext, pipeline: PipelineConfig)
             closed = closed_periods(table)
             metadata["months_closed"] = len(closed)
             metadata["closed_now"] = dg.MetadataValue.md(closures_markdown(closed))
+            waiting = pending_revisions_published(paths.warehouse)
+            if waiting is not None:
+                metadata["pending_revisions_published"] = waiting
         yield dg.MaterializeResult(asset_key=["reference", name], metadata=metadata)
+
+
+def pending_revisions_published(warehouse) -> int | None:
+    """Revisions waiting in the published warehouse (before this run's build), or None."""
+    import duckdb
+
+    if not warehouse.is_file():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute("select count(*) from marts.fct_pending_revisions").fetchone()[0]
+    except duckdb.Error:  # a warehouse published before the time model
+        return None
 
 
 def closures_markdown(closed: dict[str, dict[str, str]]) -> str:
