@@ -28,8 +28,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 __all__ = [
@@ -96,6 +97,22 @@ _NUMBER_FORMAT = "#,##0"
 _DATE_FORMAT = "dd/mm/yyyy"
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells a unit types into
+_UNLOCKED = Protection(locked=False)
+# The blank form's messages (Excel and LibreOffice show them on the value cells).
+FORM_PROMPT_TITLE = "Kết quả trong tháng"
+FORM_PROMPT = (
+    "Nhập số nguyên không âm (0, 1, 2, ...). Để trống nếu chưa có số liệu; "
+    "số 0 nghĩa là không phát sinh."
+)
+FORM_ERROR_TITLE = "Giá trị không hợp lệ"
+FORM_ERROR = "Chỉ nhập số nguyên lớn hơn hoặc bằng 0, không nhập chữ, số âm hay số thập phân."
+FORM_DATE_PROMPT = "Nhập ngày lập báo cáo (ngày/tháng/năm)."
+FORM_DATE_ERROR = "Ngày báo cáo phải là một ngày hợp lệ (ngày/tháng/năm)."
+FORM_INSTRUCTION = (
+    "Hướng dẫn: chỉ nhập vào các ô tô màu vàng. Cột \"Lũy kế\" tự cộng các tháng trước "
+    "của năm (số liệu chính thức) với kết quả trong tháng; chỉ số tồn cuối kỳ không có lũy kế."
+)
 
 
 def _parse_period(period: str | dt.date) -> dt.date:
@@ -151,6 +168,9 @@ def write_report_workbook(
     notes: Mapping[str, str] | None = None,
     province_name: str = "Tỉnh Đoàn Bình An",
     period_as_date: bool = False,
+    form: bool = False,
+    cumulative_before: Mapping[str, int] | None = None,
+    labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> Path:
     """Write one unit's monthly report in the province template and return its path.
 
@@ -161,6 +181,16 @@ def write_report_workbook(
     ``Lũy kế`` column the same way, ``notes`` the ``Ghi chú`` column.
     ``Kỳ báo cáo`` is the text ``MM/YYYY`` (a real date cell on the first of the month
     when ``period_as_date``); ``Ngày báo cáo`` is a date cell (empty when None).
+
+    ``form=True`` writes the blank form the province sends (CONTRACT §11): the
+    ``Kết quả trong tháng`` cells and ``Ngày báo cáo`` are the only unlocked cells,
+    shaded, with data validation (whole number ≥ 0; a date) and Vietnamese input and
+    error messages; the sheet is protected (no password); A4 landscape, fitted to the
+    page width, with a print area. ``cumulative_before`` (measure_code -> the official
+    sum of the year's earlier months) makes that measure's ``Lũy kế`` the formula
+    ``=<sum>+F<row>``; a measure not in it (a stock) gets no cumulative.
+    ``labels`` (measure_code -> (Nội dung, Đơn vị tính)) overrides ``MEASURES``' texts.
+    Without these arguments the output is byte for byte what it was before them.
     """
     path = Path(path)
     first = _parse_period(period)
@@ -169,6 +199,7 @@ def write_report_workbook(
         raise KeyError(f"unknown measure codes: {sorted(unknown)}")
     cumulative = cumulative or {}
     notes = notes or {}
+    labels = labels or {}
     ncols = len(TABLE_HEADER)
     last_col = get_column_letter(ncols)
 
@@ -197,12 +228,15 @@ def write_report_workbook(
         ("Ngày báo cáo", report_date),
     ]
     row = 5
+    date_cell = None
     for label, value in header_block:
         ws.cell(row=row, column=2, value=label).font = Font(bold=True)
         cell = ws.cell(row=row, column=3, value=value)
         if isinstance(value, dt.date):
             cell.number_format = "mm/yyyy" if label == "Kỳ báo cáo" else _DATE_FORMAT
             cell.alignment = Alignment(horizontal="left")
+        if label == "Ngày báo cáo":
+            date_cell = cell
         row += 1
     row += 1  # blank row
 
@@ -217,11 +251,20 @@ def write_report_workbook(
     header_row = row
 
     stt = 0
+    value_col = TABLE_HEADER.index("Kết quả trong tháng") + 1
+    value_letter = get_column_letter(value_col)
     for code, indicator, label, unit_label in MEASURES:
         if code not in values:
             continue
+        label, unit_label = labels.get(code, (label, unit_label))
         stt += 1
         row += 1
+        cumulative_cell = cumulative.get(code)
+        if form and cumulative_before is not None and code in cumulative_before:
+            before = int(cumulative_before[code] or 0)
+            cumulative_cell = f"={value_letter}{row}"
+            if before:
+                cumulative_cell = f"={before}+{value_letter}{row}"
         cells = (
             stt,
             indicator,
@@ -229,22 +272,35 @@ def write_report_workbook(
             label,
             unit_label,
             values[code],
-            cumulative.get(code),
+            cumulative_cell,
             notes.get(code),
         )
         for col, value in enumerate(cells, start=1):
             cell = ws.cell(row=row, column=col, value=value)
             cell.border = _BOX
-            if col in (6, 7) and isinstance(value, int):
+            if col in (6, 7) and (isinstance(value, int) or form):
                 cell.number_format = _NUMBER_FORMAT
             if col == 4:
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
+            if form and col == value_col:
+                cell.protection = _UNLOCKED
+                cell.fill = _INPUT_FILL
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    if form:
+        _make_form(ws, header_row, row, value_letter, date_cell)
 
     # Signature footer after a blank row (outside the table).
     row += 2
     ws.cell(row=row, column=2, value="NGƯỜI LẬP BIỂU").font = Font(bold=True)
     ws.cell(row=row, column=6, value="T/M BAN THƯỜNG VỤ").font = Font(bold=True)
+    if form:
+        row += 5
+        ws.merge_cells(f"A{row}:{last_col}{row}")
+        note = ws.cell(row=row, column=1, value=FORM_INSTRUCTION)
+        note.font = Font(italic=True, size=10)
+        note.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = 30
+        ws.print_area = f"A1:{last_col}{row}"
 
     stamp_date = report_date or _next_month(first)
     stamp = dt.datetime(stamp_date.year, stamp_date.month, stamp_date.day, 8, 0, 0)
@@ -254,6 +310,55 @@ def write_report_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     _save_deterministic(wb, path, stamp)
     return path
+
+
+def _make_form(ws, header_row: int, last_row: int, value_letter: str, date_cell) -> None:
+    """Validation, unlocked input cells, protection and page setup of the blank form."""
+    counts = DataValidation(
+        type="whole",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle=FORM_PROMPT_TITLE,
+        prompt=FORM_PROMPT,
+        errorTitle=FORM_ERROR_TITLE,
+        error=FORM_ERROR,
+        errorStyle="stop",
+    )
+    counts.add(f"{value_letter}{header_row + 1}:{value_letter}{last_row}")
+    ws.add_data_validation(counts)
+    if date_cell is not None:
+        dates = DataValidation(
+            type="date",
+            operator="greaterThan",
+            formula1="36526",  # 01/01/2000
+            allow_blank=True,
+            showInputMessage=True,
+            showErrorMessage=True,
+            promptTitle="Ngày báo cáo",
+            prompt=FORM_DATE_PROMPT,
+            errorTitle=FORM_ERROR_TITLE,
+            error=FORM_DATE_ERROR,
+        )
+        dates.add(date_cell.coordinate)
+        ws.add_data_validation(dates)
+        date_cell.protection = _UNLOCKED
+        date_cell.fill = _INPUT_FILL
+        date_cell.number_format = _DATE_FORMAT
+        date_cell.alignment = Alignment(horizontal="left")
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # a unit may widen a column to read it
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 def write_report_csv(

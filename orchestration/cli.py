@@ -579,6 +579,50 @@ def close(
     )
 
 
+
+def _published_warehouse(warehouse: Path | None) -> Path:
+    env = {**os.environ, **({"DEAN5299_WAREHOUSE": str(warehouse)} if warehouse else {})}
+    path = resolve_paths(env).warehouse
+    if not path.is_file():
+        fail(f"chưa có kho dữ liệu đã công bố tại {path}: hãy chạy `dean5299 run` trước")
+    return path
+
+
+@app.command(
+    short_help="Mẫu báo cáo tháng cho từng đơn vị / each unit's report template for a month.",
+)
+def templates(
+    period: Annotated[str, typer.Option("--period", help="Tháng / month, YYYY-MM.")],
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT).")
+    ] = None,
+):
+    """Viết mẫu báo cáo (Excel, đã khóa trừ ô nhập số liệu) cho mỗi đơn vị báo cáo hoạt động trong tháng, vào DEAN5299_OUTPUT/mau_bao_cao/YYYY-MM/; cột Lũy kế cộng sẵn số liệu chính thức các tháng trước của năm.
+
+    Write each reporting unit's template for the month (CONTRACT §11) into DEAN5299_OUTPUT/mau_bao_cao/YYYY-MM/, from the published warehouse.
+    """  # noqa: E501 - typer keeps a docstring's line breaks
+    import duckdb
+
+    from outbox.templates import write_templates
+
+    if not AS_OF_PATTERN.match(period or ""):
+        fail(f"--period phải có dạng YYYY-MM (ví dụ 2024-05), nhận được '{period}'")
+    path = _published_warehouse(warehouse)
+    env = {**os.environ, **({"DEAN5299_OUTPUT": str(output)} if output else {})}
+    try:
+        written = write_templates(path, resolve_paths(env).output, period)
+    except (OSError, duckdb.Error) as error:
+        fail(f"không viết được mẫu báo cáo / cannot write the templates: {_one_line(error)}", 1)
+    if not written:
+        fail(f"không có đơn vị báo cáo nào hoạt động trong tháng {period}", 1)
+    typer.echo(
+        f"Mẫu báo cáo / templates {period}: {len(written)} đơn vị / units — {written[0].parent}"
+    )
+
+
 def main() -> None:
     try:
         app()

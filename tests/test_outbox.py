@@ -1,0 +1,119 @@
+"""The units' side (CONTRACT §11): templates, receipts, the send list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_reports_support import sample_run_once
+
+from ingestion.inbox import ingest_inbox
+from ingestion.raw_store import read_raw_store
+from ingestion.template import FORM_ERROR, FORM_PROMPT, MEASURE_CODES
+from outbox.templates import write_templates
+
+pytestmark = pytest.mark.slow  # every test reads the session's sample run
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return sample_run_once(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def templates(sample, tmp_path_factory) -> list[Path]:
+    return write_templates(sample.warehouse, tmp_path_factory.mktemp("outbox"), "2024-05")
+
+
+def _table(ws) -> dict[str, int]:
+    """measure_code -> row of the table."""
+    header = next(r for r in range(1, 30) if ws.cell(r, 3).value == "Mã chỉ số")
+    rows = {}
+    for r in range(header + 1, header + 20):
+        if not ws.cell(r, 3).value:
+            break
+        rows[ws.cell(r, 3).value] = r
+    return rows
+
+
+def test_one_template_per_reporting_unit_active_in_the_month(templates) -> None:
+    # The sample's 11 units less HTH (active to 2023-12).
+    assert sorted(p.stem for p in templates) == sorted(
+        ["TPBA", "TXAL", "HDP", "HTP", "HNS", "HBH", "HPT", "HLT", "DKCQ", "DKDN"]
+    )
+    assert {
+        p.parent.as_posix().split("/")[-2:] == ["mau_bao_cao", "2024-05"] for p in templates
+    } == {True}
+
+
+def test_template_header_cumulative_protection_and_validation(sample, templates) -> None:
+    import duckdb
+
+    ws = openpyxl.load_workbook(next(p for p in templates if p.stem == "HDP"))["BaoCao"]
+    block = {ws.cell(r, 2).value: ws.cell(r, 3).value for r in range(5, 9)}
+    assert block["Mã đơn vị"] == "HDP"
+    assert block["Tên đơn vị"] == "Huyện Đoàn Đông Phú"
+    assert block["Kỳ báo cáo"] == "05/2024"
+    rows = _table(ws)
+    assert list(rows) == list(MEASURE_CODES)
+    with duckdb.connect(str(sample.warehouse), read_only=True) as con:
+        official = dict(
+            con.execute(
+                "select measure_code, sum(value) from marts.fct_measure_monthly "
+                "where unit_code = 'HDP' and period between '2024-01-01' and '2024-04-01' "
+                "group by 1"
+            ).fetchall()
+        )
+    assert ws.cell(rows["dossiers_supported"], 7).value == (
+        f"={int(official['dossiers_supported'])}+F{rows['dossiers_supported']}"
+    )
+    for stock in ("accounts_total", "accounts_transacting", "vneid_pending"):
+        assert ws.cell(rows[stock], 7).value is None
+    assert ws.cell(rows["payment_accounts"], 5).value == "Công dân"
+    # Only the value cells (and the report date) are unlocked; the sheet is protected.
+    assert ws.protection.sheet
+    unlocked = {c.coordinate for row in ws.iter_rows() for c in row if not c.protection.locked}
+    assert unlocked == {f"F{r}" for r in rows.values()} | {"C8"}
+    (counts,) = [v for v in ws.data_validations.dataValidation if v.type == "whole"]
+    assert (counts.operator, counts.formula1, counts.prompt, counts.error) == (
+        "greaterThanOrEqual",
+        "0",
+        FORM_PROMPT,
+        FORM_ERROR,
+    )
+    assert str(counts.sqref) == f"F{min(rows.values())}:F{max(rows.values())}"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.print_area
+
+
+def test_a_filled_template_loads_every_row(templates, tmp_path) -> None:
+    path = next(p for p in templates if p.stem == "TXAL")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["BaoCao"]
+    rows = _table(ws)
+    for i, code in enumerate(MEASURE_CODES):
+        ws.cell(rows[code], 6).value = 10 * (i + 1)
+    ws["C8"].value = dt.date(2024, 6, 3)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wb.save(inbox / "txal_thang05.xlsx")
+    summary = ingest_inbox(inbox, tmp_path / "raw")
+    assert (summary.files_parsed, summary.rows_read, summary.rows_with_errors) == (1, 12, 0)
+    _, raw = read_raw_store(tmp_path / "raw")
+    assert set(raw["unit_code"]) == {"TXAL"}
+    assert set(raw["period"]) == {dt.date(2024, 5, 1)}
+    assert set(raw["report_date"]) == {dt.date(2024, 6, 3)}
+    assert dict(zip(raw["measure_code"], raw["value"], strict=True)) == {
+        code: 10 * (i + 1) for i, code in enumerate(MEASURE_CODES)
+    }
+
+
+def test_templates_command(sample, tmp_path) -> None:
+    out = tmp_path / "out"
+    result = sample.run_cli("templates", "--period", "2024-05", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(list((out / "mau_bao_cao" / "2024-05").glob("*.xlsx"))) == 10
+    bad = sample.run_cli("templates", "--period", "2024-5")
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
