@@ -19,6 +19,7 @@ from orchestration.publishing import (
 from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.warehouse_assets import MART_KEYS
 from orchestration.warehouse_lock import acquire_for_step, release
+from outbox.receipts import write_receipts
 from reports.writer import write_reports
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
@@ -88,6 +89,7 @@ def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
         written = write_reports(
             paths.warehouse, paths.output, date.fromisoformat(f"{month}-01"), paths.raw_store
         )
+        write_receipts(paths.warehouse, paths.output, month)  # units' receipts (§11)
         metadata.update(
             {f"{kind}_path": dg.MetadataValue.path(str(path)) for kind, path in written.items()}
         )

@@ -117,3 +117,42 @@ def test_templates_command(sample, tmp_path) -> None:
     assert len(list((out / "mau_bao_cao" / "2024-05").glob("*.xlsx"))) == 10
     bad = sample.run_cli("templates", "--period", "2024-5")
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+def _text(path: Path) -> str:
+    ws = openpyxl.load_workbook(path).active
+    return "\n".join(
+        " | ".join("" if v is None else str(v) for v in row)
+        for row in ws.iter_rows(values_only=True)
+    )
+
+
+def test_receipts_files_rejections_status_progress_and_send_list(sample, tmp_path) -> None:
+    import csv
+
+    import duckdb
+
+    from outbox.receipts import write_receipts
+
+    march = write_receipts(sample.warehouse, tmp_path, "2024-03")
+    assert len(march) == 10
+    txal = _text(tmp_path / "phan_hoi" / "2024-03" / "TXAL.xlsx")
+    assert "tx_an_lac_thang03.xlsx" in txal and "Nạp một phần" in txal
+    assert "Ô BaoCao!F16: Giá trị không phải là số." in txal and "khoảng 5" in txal
+    assert "03/2024 | Đúng hạn" in txal or "03/2024 | Nộp muộn" in txal
+    assert "CT3. " in txal and "/10" in txal  # progress with its rank among the units
+    with open(tmp_path / "phan_hoi" / "2024-03" / "danh_sach_gui.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["unit_code", "unit_name", "contact_email", "contact_zalo", "file"]
+    assert {r["file"] for r in rows} == {p.name for p in march}
+
+    with duckdb.connect(str(sample.warehouse), read_only=True) as con:
+        missing = con.execute(
+            "select unit_code from marts.fct_submission_status "
+            "where period = '2024-02-01' and status = 'missing'"
+        ).fetchall()
+    assert missing, "the sample has a unit missing in February 2024"
+    write_receipts(sample.warehouse, tmp_path, "2024-02")
+    text = _text(tmp_path / "phan_hoi" / "2024-02" / f"{missing[0][0]}.xlsx")
+    assert "Chưa nhận được báo cáo nào của đơn vị cho tháng này." in text
+    assert "02/2024 | Chưa nộp" in text
