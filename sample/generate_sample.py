@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import os
 import random
 import shutil
 import statistics
@@ -29,6 +30,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# openpyxl serialises with lxml when lxml is installed (python-docx brings it) and with
+# the standard library's ElementTree otherwise: other bytes. The shipped sample is
+# ElementTree's, whatever else is installed (read before openpyxl is first imported).
+os.environ["OPENPYXL_LXML"] = "False"
 HERE = Path(__file__).resolve().parent
 try:
     from ingestion.template import MEASURE_CODES, write_report_csv, write_report_workbook
@@ -46,6 +51,24 @@ PROVINCE_NAME = "Tỉnh Đoàn Bình An"
 ROOT = "TDBA"
 MONTHS = ("2024-01", "2024-02", "2024-03", "2024-04")
 DEADLINE_DAY = 10
+# settings.csv's keys for the reporting rates (CONTRACT §11) and the official document (§12).
+DOCUMENT_SETTINGS = {
+    "reporting_rate_target": "90",
+    "on_time_rate_target": "75",
+    "org_name": "BCH TỈNH ĐOÀN BÌNH AN",
+    "org_superior": "ĐOÀN TNCS HỒ CHÍ MINH",
+    "place_name": "Bình An",
+    "document_symbol": "BC/TĐTN",
+    "signer_on_behalf": "TM. BAN THƯỜNG VỤ",
+    "signer_title": "PHÓ BÍ THƯ",
+    "signer_name": "Nguyễn Thị Minh Thư",
+    "recipients": (
+        "Ban Bí thư Trung ương Đoàn (b/c);Thường trực Tỉnh ủy Bình An (b/c);"
+        "Ban Dân vận Tỉnh ủy (b/c);Sở Thông tin và Truyền thông tỉnh;"
+        "Các đồng chí Ủy viên Ban Thường vụ Tỉnh Đoàn;"
+        "Các huyện, thị, thành Đoàn, Đoàn trực thuộc"
+    ),
+}
 
 # code, name, unit_type, active_from, active_to, file slug, population 14+ (2024), CT3 target
 UNITS: list[tuple[str, str, str, str, str, str, int | None, int | None]] = [
@@ -631,7 +654,8 @@ def write_reference(ref: Path) -> None:
     _write_csv(
         ref / "settings.csv",
         ["key", "value"],
-        [["submission_deadline_day", DEADLINE_DAY], ["province_name", PROVINCE_NAME]],
+        [["submission_deadline_day", DEADLINE_DAY], ["province_name", PROVINCE_NAME]]
+        + [[key, value] for key, value in DOCUMENT_SETTINGS.items()],
     )
 
 
