@@ -27,6 +27,7 @@ RULE_SEVERITIES = {
     "missing_submission": "warn",
     "late_submission": "info",
     "revised_after_close": "info",
+    "report_from_group": "error",
 }
 
 INTEGER_TYPES = ["int64", "int32", "Int64Dtype", "Int32Dtype"]  # numpy or pandas nullable

@@ -1,7 +1,9 @@
--- Blocking: fct_indicator_progress has exactly the rows of CONTRACT §6 - the root with
--- every window of each indicator, each unit active in the as-of month with the windows
--- set on the root or on itself, every as-of month of the run inside each window - no
--- row missing (a join that drops rows) and none too many (a fan-out, a merged unit).
+-- Blocking: fct_indicator_progress has exactly the rows of CONTRACT §6 and §10 - every
+-- node active in the as-of month (the root, each group, each unit) with the windows set
+-- on the root, on itself or on any node of its subtree (int_unit_paths, the static tree;
+-- activity read here from units.csv, not from int_unit_bridge), every as-of month of the
+-- run inside each window - no row missing (a join that drops rows) and none too many (a
+-- fan-out, a merged unit).
 with units as (
     select * from {{ ref('stg_reference__units') }}
 ),
@@ -22,11 +24,14 @@ expected as (
     from units
     cross join months
     inner join targets on months.as_of between targets.window_start and targets.window_end
-    where units.is_root
-        or (
-            (targets.set_on_root or targets.unit_code = units.unit_code)
-            and months.as_of >= coalesce(units.active_from, months.as_of)
-            and months.as_of <= coalesce(units.active_to, months.as_of)
+    where months.as_of >= coalesce(units.active_from, months.as_of)
+        and months.as_of <= coalesce(units.active_to, months.as_of)
+        and (
+            targets.set_on_root
+            or exists (
+                select 1 from {{ ref('int_unit_paths') }} as paths
+                where paths.ancestor_code = units.unit_code and paths.descendant_code = targets.unit_code
+            )
         )
 ),
 

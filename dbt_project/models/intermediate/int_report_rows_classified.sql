@@ -22,6 +22,18 @@ measures as (
     select measure_code from {{ ref('measures') }}
 ),
 
+-- A node with at least one child active in a report's month is a group for that month
+-- (CONTRACT §10): it reports nothing itself, its figures are its subtree's.
+group_months as (
+    select distinct parents.unit_code, report_periods.period
+    from (select distinct unit_code, period from report_rows where period is not null) as report_periods
+    inner join units as parents on parents.unit_code = report_periods.unit_code
+    inner join units as children
+        on children.parent_code = parents.unit_code
+        and report_periods.period >= coalesce(children.active_from, report_periods.period)
+        and report_periods.period <= coalesce(children.active_to, report_periods.period)
+),
+
 checked as (
     select
         report_rows.*,
@@ -33,6 +45,7 @@ checked as (
             when report_rows.period > date_trunc('month', run.run_at)::date then 'period_future'
             when report_rows.period < units.active_from
                 or report_rows.period > units.active_to then 'unit_inactive'
+            when group_months.unit_code is not null then 'unit_not_leaf'
             when measures.measure_code is null then 'measure_unknown'
             when report_rows.value_error is not null then report_rows.value_error
         end as row_reason
@@ -40,6 +53,9 @@ checked as (
     cross join {{ ref('int_run_context') }} as run
     left join units on report_rows.unit_code = units.unit_code
     left join measures on report_rows.measure_code = measures.measure_code
+    left join group_months
+        on group_months.unit_code = report_rows.unit_code
+        and group_months.period = report_rows.period
 ),
 
 -- The same measure twice in one report: equal values load once, different values

@@ -1,12 +1,17 @@
 -- Each scope's value of each measure at each as-of month inside each target window
--- (CONTRACT §2). A unit: "sum" measures add its months from the window's start
--- through the as-of month; "latest" measures take the last month reported in that
--- span (accounts_transacting not before January of the as-of year), and only while
--- the unit is active, since its successor reports the stock after its active_to.
--- The root: the sum of every unit's value, so rates are later sum / sum, never an
--- average of unit rates; a unit merged away still adds its months to the root's sums.
-with units as (
-    select * from {{ ref('stg_reference__units') }}
+-- (CONTRACT §2, §10). Written once for every scope (the root, each group, each unit):
+-- a scope's value is the sum, over the nodes of its subtree (int_unit_bridge, itself
+-- included), of what each node reported itself:
+-- - "sum" measures add the node's months from the window's start through the as-of
+--   month, whether or not the node is still active (a unit merged away still adds its
+--   months up to its active_to; a node that reported while a leaf keeps those months);
+-- - "latest" measures take the last month the node reported in that span
+--   (accounts_transacting not before January of the as-of year), and only while the
+--   node is a reporting unit in the as-of month: active (its successor reports the stock
+--   after its active_to) and not a group (its children report the stock then).
+-- Rates are later sum / sum at every level, never an average of unit rates.
+with bridge as (
+    select * from {{ ref('int_unit_bridge') }}
 ),
 
 windows as (
@@ -24,32 +29,38 @@ reported as (
     where value is not null
 ),
 
+-- Every node under some active scope in each as-of month, with what it is then.
+nodes as (
+    select distinct
+        descendant_code as unit_code,
+        period as as_of,
+        descendant_is_active and not descendant_is_group as is_reporting
+    from bridge
+),
+
 grid as (
     select
-        units.unit_code,
-        months.as_of,
+        nodes.unit_code,
+        nodes.as_of,
+        nodes.is_reporting,
         windows.indicator_code,
         windows.window_start,
         windows.window_end,
         measures.measure_code,
         measures.aggregation,
         case
-            when measures.resets_yearly then greatest(windows.window_start, date_trunc('year', months.as_of)::date)
+            when measures.resets_yearly then greatest(windows.window_start, date_trunc('year', nodes.as_of)::date)
             else windows.window_start
-        end as look_back_from,
-        months.as_of between coalesce(units.active_from, months.as_of)
-            and coalesce(units.active_to, months.as_of) as is_active
-    from units
-    cross join {{ ref('int_as_of_months') }} as months
-    inner join windows on months.as_of between windows.window_start and windows.window_end
+        end as look_back_from
+    from nodes
+    inner join windows on nodes.as_of between windows.window_start and windows.window_end
     inner join measures on measures.indicator_code = windows.indicator_code
-    where not units.is_root
 ),
 
 summed as (
     select
         grid.unit_code, grid.as_of, grid.indicator_code, grid.window_start, grid.window_end,
-        grid.measure_code, grid.is_active,
+        grid.measure_code,
         sum(reported.value) as value,
         max(reported.period) as last_period
     from grid
@@ -64,7 +75,7 @@ summed as (
 latest as (
     select
         grid.unit_code, grid.as_of, grid.indicator_code, grid.window_start, grid.window_end,
-        grid.measure_code, grid.is_active,
+        grid.measure_code,
         arg_max(reported.value, reported.period) as value,
         max(reported.period) as last_period
     from grid
@@ -72,38 +83,28 @@ latest as (
         on reported.unit_code = grid.unit_code
         and reported.measure_code = grid.measure_code
         and reported.period between grid.look_back_from and grid.as_of
-    where grid.aggregation = 'latest' and grid.is_active
+    where grid.aggregation = 'latest' and grid.is_reporting
     group by all
 ),
 
-unit_values as (
+node_values as (
     select * from summed
     union all
     select * from latest
-),
-
-root_values as (
-    select
-        units.unit_code,
-        unit_values.as_of,
-        unit_values.indicator_code,
-        unit_values.window_start,
-        unit_values.window_end,
-        unit_values.measure_code,
-        sum(unit_values.value) as value,
-        max(unit_values.last_period) as last_period
-    from unit_values
-    cross join units
-    where units.is_root
-    group by all
 )
 
--- Inactive units' rows only feed the root: the unit itself has no progress row then.
-select unit_code, as_of, indicator_code, window_start, window_end, measure_code,
-    value::bigint as value, last_period
-from unit_values
-where is_active
-union all
-select unit_code, as_of, indicator_code, window_start, window_end, measure_code,
-    value::bigint as value, last_period
-from root_values
+-- Only scopes active in the as-of month: the bridge has rows for those alone.
+select
+    bridge.ancestor_code as unit_code,
+    node_values.as_of,
+    node_values.indicator_code,
+    node_values.window_start,
+    node_values.window_end,
+    node_values.measure_code,
+    sum(node_values.value)::bigint as value,
+    max(node_values.last_period) as last_period
+from node_values
+inner join bridge
+    on bridge.descendant_code = node_values.unit_code
+    and bridge.period = node_values.as_of
+group by all

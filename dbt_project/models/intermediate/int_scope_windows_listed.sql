@@ -1,51 +1,37 @@
--- Which (scope, as-of month, indicator, target window) rows the progress mart has:
--- the root gets every window of the indicator (set on the root or on any unit); a unit
--- active in the as-of month gets the windows set on the root or on itself.
-with units as (
-    select * from {{ ref('stg_reference__units') }}
-),
-
-months as (
-    select * from {{ ref('int_as_of_months') }}
+-- Which (scope, as-of month, indicator, target window) rows the progress mart has
+-- (CONTRACT §6, §10): every node active in the as-of month (the root, each group, each
+-- unit) gets every window that contains the month and is set on the root, on that node,
+-- or on any node of its subtree (ended nodes included). For the root that is every window.
+with bridge as (
+    select * from {{ ref('int_unit_bridge') }}
 ),
 
 targets as (
-    select distinct targets.indicator_code, targets.unit_code, targets.window_start, targets.window_end,
-        units.is_root
-    from {{ ref('stg_reference__targets') }} as targets
-    inner join units using (unit_code)
+    select distinct indicator_code, unit_code, window_start, window_end
+    from {{ ref('stg_reference__targets') }}
 ),
 
-root_rows as (
-    select distinct
-        units.unit_code,
-        months.as_of,
-        targets.indicator_code,
-        targets.window_start,
-        targets.window_end
-    from units
-    cross join months
-    inner join targets on months.as_of between targets.window_start and targets.window_end
-    where units.is_root
+-- Windows set on the scope itself or on a node of its subtree.
+subtree_windows as (
+    select bridge.ancestor_code as unit_code, bridge.period as as_of,
+        targets.indicator_code, targets.window_start, targets.window_end
+    from bridge
+    inner join targets on targets.unit_code = bridge.descendant_code
 ),
 
-unit_rows as (
-    select distinct
-        units.unit_code,
-        months.as_of,
-        targets.indicator_code,
-        targets.window_start,
-        targets.window_end
-    from units
-    cross join months
-    inner join targets
-        on months.as_of between targets.window_start and targets.window_end
-        and (targets.is_root or targets.unit_code = units.unit_code)
-    where not units.is_root
-        and months.as_of >= coalesce(units.active_from, months.as_of)
-        and months.as_of <= coalesce(units.active_to, months.as_of)
+-- Windows set on the root, for every active node (the root's own included above).
+root_windows as (
+    select bridge.descendant_code as unit_code, bridge.period as as_of,
+        targets.indicator_code, targets.window_start, targets.window_end
+    from bridge
+    inner join targets on targets.unit_code = bridge.ancestor_code
+    where bridge.ancestor_depth = 0 and bridge.descendant_is_active
 )
 
-select * from root_rows
-union all
-select * from unit_rows
+select distinct unit_code, as_of, indicator_code, window_start, window_end
+from (
+    select * from subtree_windows
+    union all
+    select * from root_windows
+)
+where as_of between window_start and window_end

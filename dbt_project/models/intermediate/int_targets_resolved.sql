@@ -1,52 +1,129 @@
--- The target of each progress row, in the scope's own terms (CONTRACT §3):
--- own row first; for the root without one, the sum of unit targets (count kinds),
--- with the sum of their baselines (the province's numerator sums the units' counts,
--- so it carries what they had achieved before the data, too); for a unit without
--- one, the root's rate or population_share target (a count target on the root is
--- the province's alone). population_share becomes a count: share % x population 14+
--- of the as-of year.
+-- The target of each progress row, in the scope's own terms (CONTRACT §3, §10), one rule
+-- for every scope (the root is the top group, nothing more):
+-- - count kinds: the scope's own row; else the sum of its children's targets for that
+--   window, where a child enters with its own target, else with the sum of its own
+--   children's (so: every target row below the scope that no node in between overrides
+--   with a row of its own), counting only children active in some month of the window
+--   (at every level of the path); NULL when none has one. The derived target carries
+--   the sum of the same rows' baselines (the scope's numerator sums their counts, so it
+--   carries what they had achieved before the data, too). A count target applies to its
+--   own node alone.
+-- - rate and population_share: the scope's own row, else the nearest ancestor's;
+--   population_share becomes a count: share % x population 14+ of the as-of year, the
+--   population being the scope's own row, else the sum of its subtree's rows for that
+--   year (again the rows no node in between overrides with its own); NULL without any.
 with scope_windows as (
     select * from {{ ref('int_scope_windows_listed') }}
 ),
 
-units as (
-    select * from {{ ref('stg_reference__units') }}
+paths as (
+    select * from {{ ref('int_unit_paths') }}
 ),
 
 targets as (
-    select targets.*, units.is_root
-    from {{ ref('stg_reference__targets') }} as targets
-    inner join units using (unit_code)
+    select * from {{ ref('stg_reference__targets') }}
 ),
 
 indicators as (
     select * from {{ ref('indicators') }}
 ),
 
-unit_target_sums as (
-    select
-        indicator_code, window_start, window_end,
+count_holders as (
+    select targets.unit_code, targets.indicator_code, targets.window_start, targets.window_end,
+        targets.target_value, targets.baseline
+    from targets
+    inner join indicators using (indicator_code)
+    where indicators.target_kind = 'count' and targets.target_value is not null
+),
+
+-- A holder's row enters a scope's derived sum when every node from the scope's child down
+-- to the holder is active in some month of the window, and no node strictly between the
+-- scope and the holder holds a row of its own for that window.
+entering as (
+    select paths.ancestor_code as unit_code, holders.indicator_code, holders.window_start,
+        holders.window_end, holders.target_value, holders.baseline
+    from paths
+    inner join count_holders as holders on holders.unit_code = paths.descendant_code
+    where paths.depth_difference >= 1
+        and not exists (
+            select 1
+            from paths as below_scope
+            inner join paths as at_or_above_holder
+                on at_or_above_holder.ancestor_code = below_scope.descendant_code
+                and at_or_above_holder.descendant_code = paths.descendant_code
+            left join count_holders as between_holder
+                on between_holder.unit_code = below_scope.descendant_code
+                and between_holder.indicator_code = holders.indicator_code
+                and between_holder.window_start = holders.window_start
+                and between_holder.window_end = holders.window_end
+            where below_scope.ancestor_code = paths.ancestor_code
+                and below_scope.depth_difference >= 1
+                and (
+                    coalesce(below_scope.descendant_active_from, holders.window_end) > holders.window_end
+                    or coalesce(below_scope.descendant_active_to, holders.window_start) < holders.window_start
+                    or (at_or_above_holder.depth_difference >= 1 and between_holder.unit_code is not null)
+                )
+        )
+),
+
+derived_counts as (
+    select unit_code, indicator_code, window_start, window_end,
         sum(target_value) as target_value,
         sum(baseline) as baseline
-    from targets
-    where not is_root
+    from entering
     group by all
 ),
 
--- The province's population is its own row, else the sum of all its units' rows.
-population as (
-    select population.unit_code, population.year, population.population_14_plus
-    from {{ ref('stg_reference__population') }} as population
-    union all
-    select root.unit_code, population.year, sum(population.population_14_plus)
-    from {{ ref('stg_reference__population') }} as population
-    inner join units on population.unit_code = units.unit_code and not units.is_root
-    cross join (select unit_code from units where is_root) as root
-    where not exists (
-        select 1 from {{ ref('stg_reference__population') }} as own
-        where own.unit_code = root.unit_code and own.year = population.year
-    )
+-- The nearest ancestor's rate or population_share (the root's in a flat organisation).
+inherited_shares as (
+    select paths.descendant_code as unit_code, targets.indicator_code, targets.window_start,
+        targets.window_end,
+        arg_min(targets.target_value, paths.depth_difference) as target_value
+    from paths
+    inner join targets on targets.unit_code = paths.ancestor_code
+    inner join indicators using (indicator_code)
+    where paths.depth_difference >= 1
+        and indicators.target_kind in ('rate', 'population_share')
+        and targets.target_value is not null
     group by all
+),
+
+population_rows as (
+    select unit_code, year, population_14_plus from {{ ref('stg_reference__population') }}
+),
+
+-- A scope without its own row: the sum of its subtree's rows of that year, a row below
+-- a node that has its own row being already counted in that node's.
+subtree_population as (
+    select paths.ancestor_code as unit_code, rows.year, sum(rows.population_14_plus) as population_14_plus
+    from paths
+    inner join population_rows as rows on rows.unit_code = paths.descendant_code
+    where paths.depth_difference >= 1
+        and not exists (
+            select 1
+            from paths as below_scope
+            inner join paths as above_row
+                on above_row.ancestor_code = below_scope.descendant_code
+                and above_row.descendant_code = paths.descendant_code
+                and above_row.depth_difference >= 1
+            inner join population_rows as between_row
+                on between_row.unit_code = below_scope.descendant_code
+                and between_row.year = rows.year
+            where below_scope.ancestor_code = paths.ancestor_code
+                and below_scope.depth_difference >= 1
+        )
+    group by all
+),
+
+population as (
+    select unit_code, year, population_14_plus from population_rows
+    union all
+    select subtree_population.unit_code, subtree_population.year, subtree_population.population_14_plus
+    from subtree_population
+    where not exists (
+        select 1 from population_rows as own
+        where own.unit_code = subtree_population.unit_code and own.year = subtree_population.year
+    )
 )
 
 select
@@ -59,33 +136,33 @@ select
     own.target_value as own_target_value,
     case
         when own.unit_code is not null then coalesce(own.baseline, 0)
-        when units.is_root and indicators.target_kind = 'count' then coalesce(unit_target_sums.baseline, 0)
+        when indicators.target_kind = 'count' then coalesce(derived_counts.baseline, 0)
         else 0
     end as baseline,
     population.population_14_plus,
     case indicators.target_kind
-        when 'count' then coalesce(own.target_value, case when units.is_root then unit_target_sums.target_value end)
-        when 'rate' then coalesce(own.target_value, root_target.target_value)
+        when 'count' then coalesce(own.target_value, derived_counts.target_value)
+        when 'rate' then coalesce(own.target_value, inherited_shares.target_value)
         when 'population_share' then
-            coalesce(own.target_value, root_target.target_value) * population.population_14_plus / 100.0
+            coalesce(own.target_value, inherited_shares.target_value) * population.population_14_plus / 100.0
     end as target_value
 from scope_windows
-inner join units on scope_windows.unit_code = units.unit_code
 inner join indicators on scope_windows.indicator_code = indicators.indicator_code
 left join targets as own
     on own.unit_code = scope_windows.unit_code
     and own.indicator_code = scope_windows.indicator_code
     and own.window_start = scope_windows.window_start
     and own.window_end = scope_windows.window_end
-left join targets as root_target
-    on root_target.is_root
-    and root_target.indicator_code = scope_windows.indicator_code
-    and root_target.window_start = scope_windows.window_start
-    and root_target.window_end = scope_windows.window_end
-left join unit_target_sums
-    on unit_target_sums.indicator_code = scope_windows.indicator_code
-    and unit_target_sums.window_start = scope_windows.window_start
-    and unit_target_sums.window_end = scope_windows.window_end
+left join derived_counts
+    on derived_counts.unit_code = scope_windows.unit_code
+    and derived_counts.indicator_code = scope_windows.indicator_code
+    and derived_counts.window_start = scope_windows.window_start
+    and derived_counts.window_end = scope_windows.window_end
+left join inherited_shares
+    on inherited_shares.unit_code = scope_windows.unit_code
+    and inherited_shares.indicator_code = scope_windows.indicator_code
+    and inherited_shares.window_start = scope_windows.window_start
+    and inherited_shares.window_end = scope_windows.window_end
 left join population
     on population.unit_code = scope_windows.unit_code
     and population.year = year(scope_windows.as_of)

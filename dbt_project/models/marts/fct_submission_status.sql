@@ -1,4 +1,5 @@
--- One row per reporting unit active in a month, from the first month in the data
+-- One row per reporting unit active in a month (a leaf then: a node with an active
+-- child is a group that month, CONTRACT §10, and reports nothing itself), from the first month in the data
 -- through the later of the last month in the data and the latest as-of month a run
 -- asked for (int_as_of_months). A closed month reads its official version (§9).
 with winners as (
@@ -22,6 +23,13 @@ unit_months as (
     where not units.is_root
         and months.period >= coalesce(units.active_from, months.period)
         and months.period <= coalesce(units.active_to, months.period)
+        and not exists (
+            select 1 from {{ ref('int_unit_bridge') }} as bridge
+            where bridge.ancestor_code = units.unit_code
+                and bridge.descendant_code = units.unit_code
+                and bridge.period = months.period
+                and bridge.descendant_is_group
+        )
 )
 
 select
