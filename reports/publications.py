@@ -195,9 +195,15 @@ def root_changes(previous: list[dict], current: list[dict], root_code: str) -> l
     old, new = by_key(previous), by_key(current)
     changes = []
     for key in sorted(old.keys() | new.keys()):
+        found = {}
         for column in FIGURE_VALUES:
             before = old.get(key, {}).get(column)
             after = new.get(key, {}).get(column)
             if _canonical(before) != _canonical(after):
-                changes.append(FigureChange(*key, column, before, after))
+                found[column] = FigureChange(*key, column, before, after)
+        # A count's actual value is its numerator: say the change once.
+        both = found.get("numerator"), found.get("actual_value")
+        if all(both) and (both[0].old, both[0].new) == (both[1].old, both[1].new):
+            del found["numerator"]
+        changes += found.values()
     return changes

@@ -114,7 +114,8 @@ def test_the_close_revise_reclose_sequence(tmp_path, dbt_manifest):
     report = (ws.output / "2024-04" / "bao_cao_2024-04.md").read_text(encoding="utf-8")
     assert "Số liệu nộp lại sau khi chốt" not in report
     assert "## Điều chỉnh so với báo cáo đã phát hành ngày" in report
-    assert "CT3 (01/2024–12/2024), số đạt được (tử số): 21.458 → 21.558" in report
+    assert "- CT3 (01/2024–12/2024), kết quả: 21.458 → 21.558\n" in report
+    assert "CT3 (01/2024–12/2024), số đạt được (tử số)" not in report  # said once
 
     # The publication chain of April: three renderings, the last one with new figures.
     april = query(
