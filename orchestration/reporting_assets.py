@@ -20,6 +20,7 @@ from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.warehouse_assets import MART_KEYS
 from orchestration.warehouse_lock import acquire_for_step, release
 from outbox.receipts import write_receipts
+from reports.docx_report import convert_to_pdf, soffice
 from reports.writer import write_reports
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
@@ -75,21 +76,34 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
     group_name="reporting",
     owners=[DATA_TEAM],
     tags={"layer": "reporting"},
-    kinds={"markdown", "html", "excel", "csv"},
+    kinds={"markdown", "html", "excel", "csv", "docx", "pdf"},
     description=(
         "Báo cáo tiến độ tháng (tiếng Việt): Markdown, HTML có biểu đồ, Excel, CSV vấn đề dữ "
-        "liệu; mỗi lần lập là một lần phát hành (fct_publications) / the month's progress "
-        "report (docs/reports.md); every rendering is a publication (CONTRACT §9)."
+        "liệu, văn bản .docx (và .pdf khi có LibreOffice); mỗi lần lập là một lần phát hành "
+        "(fct_publications) / the month's progress report (docs/reports.md), the official "
+        "document (§12); every rendering is a publication (CONTRACT §9)."
     ),
 )
 def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
     metadata: dict = {}
+    can_convert = soffice() is not None
+    if not can_convert:  # said once per run, not once per month
+        context.log.warning(
+            "Không có LibreOffice (soffice): không tạo bản PDF / no PDF of the .docx "
+            "(apt-get install libreoffice-writer-nogui)"
+        )
     for month in context.partition_keys:
         written = write_reports(
             paths.warehouse, paths.output, date.fromisoformat(f"{month}-01"), paths.raw_store
         )
         write_receipts(paths.warehouse, paths.output, month)  # units' receipts (§11)
+        if can_convert:  # a failed conversion never fails the run
+            pdf = convert_to_pdf(written["docx"])
+            if pdf is None:
+                context.log.warning(f"PDF không tạo được / PDF conversion failed: {month}")
+            else:
+                written["pdf"] = pdf
         metadata.update(
             {f"{kind}_path": dg.MetadataValue.path(str(path)) for kind, path in written.items()}
         )

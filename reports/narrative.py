@@ -94,7 +94,10 @@ def pace_sentence(row: ProgressRow, as_of: date) -> str | None:
     )
 
 
-def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
+def indicator_paragraph(
+    code: str, rows: list[ProgressRow], as_of: date, with_pace: bool = True
+) -> str:
+    """The article's paragraph; without the pace (the .docx states it in its section III)."""
     first = rows[0]
     parts = []
     for row in rows:
@@ -122,7 +125,7 @@ def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
     text = (
         f"**Chỉ tiêu {number_label}** ({first.indicator_name}): " + "; ".join(parts + extras) + "."
     )
-    paces = [sentence for row in rows if (sentence := pace_sentence(row, as_of))]
+    paces = [s for row in rows if with_pace and (s := pace_sentence(row, as_of))]
     if paces:
         text += " Tiến độ: " + "; ".join(paces) + "."
     return text

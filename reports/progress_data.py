@@ -102,6 +102,18 @@ class RejectedRow:
 
 
 @dataclass(frozen=True)
+class UnitReporting:
+    """One reporting unit's submissions over the as-of year's months through the as-of
+    month (marts.fct_reporting_rates when the warehouse has it, else fct_submission_status)."""
+
+    unit_code: str
+    unit_name: str
+    expected: int
+    received: int
+    on_time: int
+
+
+@dataclass(frozen=True)
 class ReportData:
     as_of: date
     province_code: str
@@ -116,6 +128,9 @@ class ReportData:
     trend: dict[tuple[str, date, date], list[TrendPoint]] = field(default_factory=dict)
     missing_reports: list[MissingReport] = field(default_factory=list)
     rejected_rows: list[RejectedRow] = field(default_factory=list)
+    # settings.csv as the published warehouse read it (staging.stg_reference__settings).
+    settings: dict[str, str] = field(default_factory=dict)
+    reporting: list[UnitReporting] = field(default_factory=list)
 
 
 def previous_quarter_end(as_of: date) -> date:
@@ -240,6 +255,53 @@ def _issues(con, as_of: date) -> list[Issue]:
     ]
 
 
+def _settings(con) -> dict[str, str]:
+    """settings.csv through the published warehouse's staging view (it reads the reference
+    snapshot kept beside the warehouse); empty when that is not there."""
+    try:
+        rows = con.execute(
+            "select setting_key, setting_value from staging.stg_reference__settings"
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    return {key: value for key, value in rows if key and value is not None}
+
+
+def _has_table(con, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and "
+            "table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def _reporting(con, as_of: date) -> list[UnitReporting]:
+    """Each reporting unit's expected / received / on-time reports, January through as-of."""
+    year_start = date(as_of.year, 1, 1)
+    if _has_table(con, "marts", "fct_reporting_rates"):
+        query = """
+            select r.unit_code, u.unit_name, sum(r.expected_reports)::int,
+                   sum(r.reports_received)::int, sum(r.reports_on_time)::int
+            from marts.fct_reporting_rates r join marts.dim_unit u using (unit_code)
+            where u.level = 'unit' and r.period between ? and ?
+            group by all having sum(r.expected_reports) > 0 order by u.unit_name
+            """
+    else:
+        query = """
+            select s.unit_code, u.unit_name, count(*)::int,
+                   count(*) filter (where s.status = 'submitted')::int,
+                   count(*) filter (
+                       where s.status = 'submitted' and not coalesce(s.is_late, false)
+                   )::int
+            from marts.fct_submission_status s join marts.dim_unit u using (unit_code)
+            where s.period between ? and ?
+            group by all order by u.unit_name
+            """
+    return [UnitReporting(*row) for row in con.execute(query, [year_start, as_of]).fetchall()]
+
+
 def load_report_data(warehouse: Path, as_of: date) -> ReportData:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         province_code, province_name = con.execute(
@@ -289,4 +351,6 @@ def load_report_data(warehouse: Path, as_of: date) -> ReportData:
             trend=_trend(con, province_code, as_of),
             missing_reports=missing,
             rejected_rows=rejected,
+            settings=_settings(con),
+            reporting=_reporting(con, as_of),
         )

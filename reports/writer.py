@@ -3,6 +3,7 @@
 bao_cao_<YYYY-MM>.md    the article-style narrative (for pasting into an article)
 bao_cao_<YYYY-MM>.html  the full report, self-contained (charts inline)
 bao_cao_<YYYY-MM>.xlsx  the workbook (summary, one sheet per indicator, issues)
+bao_cao_<YYYY-MM>.docx  the official document (CONTRACT §12, reports/docx_report.py)
 van_de_du_lieu_<YYYY-MM>.csv  the data-quality issues, for forwarding to units
 
 A report of the root is a publication (CONTRACT §9): recorded in the raw store's
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from reports.docx_report import write_docx
 from reports.excel_report import write_workbook
 from reports.html_report import render_html
 from reports.narrative import render_markdown
@@ -132,11 +134,13 @@ def write_reports(
         "markdown": folder / f"bao_cao_{as_of:%Y-%m}.md",
         "html": folder / f"bao_cao_{as_of:%Y-%m}.html",
         "xlsx": folder / f"bao_cao_{as_of:%Y-%m}.xlsx",
+        "docx": folder / f"bao_cao_{as_of:%Y-%m}.docx",
         "issues_csv": folder / f"van_de_du_lieu_{as_of:%Y-%m}.csv",
     }
     _atomic_text(paths["markdown"], markdown)
     _atomic_text(paths["html"], html)
     _atomic(paths["xlsx"], lambda tmp: write_workbook(data, tmp))
+    _atomic(paths["docx"], lambda tmp: write_docx(data, tmp))
     # With a BOM so that Excel opens the Vietnamese text as UTF-8.
     _atomic_text(paths["issues_csv"], issues_csv(data), encoding="utf-8-sig")
     if raw_store is not None:
