@@ -72,13 +72,16 @@ def read_measure_monthly(con) -> pd.DataFrame:
 def read_submission_status(con) -> pd.DataFrame:
     """Status rows against the grid the contract asks for: every non-root unit active in
     each month from the first month in the data through the later of the last month in
-    the data and the latest as-of month a run asked for (CONTRACT §9)."""
+    the data and the latest as-of month a run asked for (CONTRACT §9), except in the months
+    it is a group (it has an active child then; CONTRACT §10: a group does not report)."""
     return con.execute(
         """
-        with units as (
-            select unit_code, active_from, active_to
+        with all_units as (
+            select unit_code, parent_code, active_from, active_to, is_root
             from staging.stg_reference__units
-            where not is_root
+        ),
+        units as (
+            select unit_code, active_from, active_to from all_units where not is_root
         ),
         months as (
             select unnest(generate_series(
@@ -93,6 +96,12 @@ def read_submission_status(con) -> pd.DataFrame:
             from units cross join months
             where months.period >= coalesce(units.active_from, months.period)
                 and months.period <= coalesce(units.active_to, months.period)
+                and not exists (
+                    select 1 from all_units as children
+                    where children.parent_code = units.unit_code
+                        and months.period >= coalesce(children.active_from, months.period)
+                        and months.period <= coalesce(children.active_to, months.period)
+                )
         )
         select
             coalesce(status.unit_code, expected.unit_code) as unit_code,
