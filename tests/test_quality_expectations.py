@@ -317,4 +317,5 @@ def test_rule_severities_match_the_contract():
         "pending_unexplained": "warn", "stock_decreased": "warn", "outlier_vs_history": "warn",
         "exceeds_population": "error", "cumulative_mismatch": "warn",
         "targets_inconsistent": "info", "missing_submission": "warn", "late_submission": "info",
+        "revised_after_close": "info", "report_from_group": "error",
     }  # fmt: skip
