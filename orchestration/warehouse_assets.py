@@ -173,7 +173,13 @@ def warehouse_models(
     held: list[tuple[str, Any]] = []
     try:
         with paths.dbt_environ():
-            invocation = dbt.cli(["build"], context=context, target_path=dbt_target_path(paths))
+            # dbt's unit tests check the SQL against fixed inputs, not the data: they run
+            # in the test suite (tests/test_dbt_unit_tests.py), not in every build.
+            invocation = dbt.cli(
+                ["build", "--exclude-resource-type", "unit_test"],
+                context=context,
+                target_path=dbt_target_path(paths),
+            )
             for event in invocation.stream():
                 key = _event_asset_key(context, event)
                 summarised = (

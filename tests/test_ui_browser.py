@@ -179,5 +179,5 @@ def test_deployment_pages_list_schedule_and_sensor(dagster_ui, page, tmp_path):
     text = open_page(page, f"{location}/sensors", "inbox_sensor")
     assert "inbox_sensor" in text
     text = open_page(page, f"{location}/sensors/inbox_sensor", "report_refresh_job")
-    assert "monthly_report_job" in text and "report_refresh_job" in text
+    assert "warehouse_job" in text and "report_refresh_job" in text
     page.screenshot(path=tmp_path / "sensor.png")
