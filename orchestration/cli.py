@@ -415,12 +415,17 @@ def run(
         disk_full = publishing.disk_full_report(paths.warehouse, outcome.failures, log_path)
         if disk_full:
             fail(f"{disk_full} (log: {log_path})", code=1)
+        from orchestration.reporting_assets import PUBLISHED_WAREHOUSE
+
+        published = PUBLISHED_WAREHOUSE in outcome.materialized
+        state = (
+            "kho đã được công bố, báo cáo chưa lập / the warehouse was published, the report "
+            "was not written"
+            if published
+            else "kho đã công bố giữ nguyên / the published warehouse is unchanged"
+        )
         if outcome.error_lines:  # what went wrong, named: e.g. "units.csv: thiếu cột …"
-            fail(
-                f"{outcome.error_lines[0]} — kho đã công bố giữ nguyên / the published "
-                f"warehouse is unchanged (log: {log_path})",
-                code=1,
-            )
+            fail(f"{outcome.error_lines[0]} — {state} (log: {log_path})", code=1)
         not_done = sorted(key.to_user_string() for key in outcome.missing)
         fail(
             "lần chạy không hoàn tất, kho đã công bố giữ nguyên / the run did not complete, the "

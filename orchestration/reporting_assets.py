@@ -7,6 +7,7 @@ report is the partitioned asset (CONTRACT §9).
 from datetime import date
 
 import dagster as dg
+import duckdb
 
 from orchestration.changed_months import changed_months
 from orchestration.partitions import monthly_partitions
@@ -93,7 +94,29 @@ def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
             "Không có LibreOffice (soffice): không tạo bản PDF / no PDF of the .docx "
             "(apt-get install libreoffice-writer-nogui)"
         )
-    for month in context.partition_keys:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        held = {
+            month
+            for (month,) in con.execute(
+                "select distinct strftime(as_of, '%Y-%m') from marts.fct_indicator_progress"
+            ).fetchall()
+        }
+    # A month the warehouse holds no figures for (before the first month in the data) has
+    # no report: a backfill of every partition renders only the months with figures.
+    months = [month for month in context.partition_keys if month in held]
+    skipped = [month for month in context.partition_keys if month not in held]
+    if not months:
+        raise dg.Failure(
+            description=(
+                f"kho dữ liệu chưa có số liệu cho tháng {', '.join(skipped)}: không lập báo cáo "
+                f"/ the warehouse holds no figures for {', '.join(skipped)}"
+            ),
+            allow_retries=False,
+        )
+    if skipped:
+        context.log.warning(f"không có số liệu, bỏ qua / no figures, skipped: {skipped}")
+        metadata["months_without_figures"] = ", ".join(skipped)
+    for month in months:
         written = write_reports(
             paths.warehouse, paths.output, date.fromisoformat(f"{month}-01"), paths.raw_store
         )
@@ -107,8 +130,8 @@ def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
         metadata.update(
             {f"{kind}_path": dg.MetadataValue.path(str(path)) for kind, path in written.items()}
         )
-    if len(context.partition_keys) == 1:
+    if len(months) == 1:
         metadata["preview"] = dg.MetadataValue.md(written["markdown"].read_text(encoding="utf-8"))
     else:
-        metadata["months"] = ", ".join(context.partition_keys)
+        metadata["months"] = ", ".join(months)
     return dg.MaterializeResult(metadata=metadata)
