@@ -27,6 +27,7 @@ RULE_SEVERITIES = {
     "missing_submission": "warn",
     "late_submission": "info",
     "revised_after_close": "info",
+    "monthly_equals_cumulative": "warn",
     "report_from_group": "error",
 }
 

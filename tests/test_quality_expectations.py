@@ -318,4 +318,5 @@ def test_rule_severities_match_the_contract():
         "exceeds_population": "error", "cumulative_mismatch": "warn",
         "targets_inconsistent": "info", "missing_submission": "warn", "late_submission": "info",
         "revised_after_close": "info", "report_from_group": "error",
+        "monthly_equals_cumulative": "warn",
     }  # fmt: skip

@@ -12,6 +12,7 @@
     'dq_missing_submission',
     'dq_late_submission',
     'dq_revised_after_close',
+    'dq_monthly_equals_cumulative',
     'dq_report_from_group',
 ] %}
 {% for rule_model in rule_models %}
