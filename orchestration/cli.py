@@ -40,6 +40,21 @@ AS_OF_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 REFERENCE_FILES = ("units.csv", "targets.csv", "population.csv", "settings.csv")
 
 
+# The folder options every command shares (CONTRACT §5 variables; empty = the variable).
+InboxOption = Annotated[
+    Path | None, typer.Option(help="Hộp thư / inbox folder (DEAN5299_INBOX).")
+]
+ReferenceOption = Annotated[
+    Path | None, typer.Option(help="Danh mục / reference folder (DEAN5299_REFERENCE).")
+]
+WarehouseOption = Annotated[
+    Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
+]
+OutputOption = Annotated[
+    Path | None, typer.Option(help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT).")
+]
+
+
 class UserError(Exception):
     """A mistake the user can fix: printed as one line, no traceback."""
 
@@ -341,18 +356,10 @@ def run(
     as_of: Annotated[
         str, typer.Option("--as-of", help="Tháng báo cáo / as-of month, YYYY-MM (2024-04).")
     ],
-    inbox: Annotated[
-        Path | None, typer.Option(help="Hộp thư / inbox folder (DEAN5299_INBOX).")
-    ] = None,
-    reference: Annotated[
-        Path | None, typer.Option(help="Danh mục / reference folder (DEAN5299_REFERENCE).")
-    ] = None,
-    warehouse: Annotated[
-        Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT).")
-    ] = None,
+    inbox: InboxOption = None,
+    reference: ReferenceOption = None,
+    warehouse: WarehouseOption = None,
+    output: OutputOption = None,
     wait: Annotated[
         bool,
         typer.Option(
@@ -476,9 +483,7 @@ def published_deadline(con, as_of: str):
 )
 def status(
     as_of: Annotated[str, typer.Option("--as-of", help="Tháng báo cáo / month, YYYY-MM.")],
-    warehouse: Annotated[
-        Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
-    ] = None,
+    warehouse: WarehouseOption = None,
 ):
     """Tình hình nộp báo cáo một tháng theo kho đã công bố: đơn vị đã nộp (tệp nào, khi nào, có muộn không) và đơn vị chưa nộp.
 
@@ -534,12 +539,8 @@ def close(
         bool, typer.Option("--reopen", help="Mở lại tháng đã chốt / reopen a closed month.")
     ] = False,
     note: Annotated[str, typer.Option("--note", help="Ghi chú / note.")] = "",
-    reference: Annotated[
-        Path | None, typer.Option(help="Danh mục / reference folder (DEAN5299_REFERENCE).")
-    ] = None,
-    warehouse: Annotated[
-        Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
-    ] = None,
+    reference: ReferenceOption = None,
+    warehouse: WarehouseOption = None,
 ):
     """Chốt số liệu tháng: thêm một dòng vào closures.csv (giờ hiện tại). Bản nộp lại sau khi chốt được giữ và hiện trong báo cáo, không được áp dụng cho đến khi chốt lại. Áp dụng ở lần chạy sau.
 
@@ -598,12 +599,8 @@ def _published_warehouse(warehouse: Path | None) -> Path:
 )
 def templates(
     period: Annotated[str, typer.Option("--period", help="Tháng / month, YYYY-MM.")],
-    warehouse: Annotated[
-        Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT).")
-    ] = None,
+    warehouse: WarehouseOption = None,
+    output: OutputOption = None,
 ):
     """Viết mẫu báo cáo (Excel, đã khóa trừ ô nhập số liệu) cho mỗi đơn vị báo cáo hoạt động trong tháng, vào DEAN5299_OUTPUT/mau_bao_cao/YYYY-MM/; cột Lũy kế cộng sẵn số liệu chính thức các tháng trước của năm.
 

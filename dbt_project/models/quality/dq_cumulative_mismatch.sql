@@ -3,11 +3,7 @@
 -- (winning versions; a month not reported adds nothing). Flow ("sum") measures only: a
 -- stock's year-to-date is not a sum.
 with resolved as (
-    select resolved.unit_code, resolved.period, resolved.measure_code, resolved.value,
-        resolved.reported_cumulative
-    from {{ ref('int_measure_values_resolved') }} as resolved
-    inner join {{ ref('measures') }} as measures using (measure_code)
-    where measures.aggregation = 'sum'
+    select * from {{ ref('int_flow_values') }}
 ),
 
 compared as (

@@ -3,11 +3,7 @@
 -- `Lũy kế` given in the same report, in a month that is not the unit's first reported
 -- month of that year, while its earlier months of that year add up to more than 0.
 with resolved as (
-    select resolved.unit_code, resolved.period, resolved.measure_code, resolved.value,
-        resolved.reported_cumulative
-    from {{ ref('int_measure_values_resolved') }} as resolved
-    inner join {{ ref('measures') }} as measures using (measure_code)
-    where measures.aggregation = 'sum'
+    select * from {{ ref('int_flow_values') }}
 ),
 
 compared as (
