@@ -1,11 +1,11 @@
-"""`dean5299`: run the monthly pipeline through Dagster and read what it published."""
+"""`dean5299 run`: the monthly pipeline through Dagster, with a progress display and a
+one-line error when it fails."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
-import re
 import sys
 import traceback
 import warnings
@@ -16,90 +16,19 @@ from typing import Annotated
 
 import typer
 
-from orchestration.settings import PipelinePaths, resolve_paths
-
-app = typer.Typer(
-    help=(
-        "Đề án 5299: nạp báo cáo đơn vị từ hộp thư, dựng kho dữ liệu DuckDB, kiểm tra và lập "
-        "báo cáo tháng — cùng các bước mà lịch chạy hằng tháng của Dagster thực hiện.\n\n"
-        "Đề án 5299 pipeline: load unit reports from the inbox, build and check the DuckDB "
-        "warehouse, write the month's report — the same steps as Dagster's monthly schedule.\n\n"
-        "Thư mục / folders: DEAN5299_INBOX, DEAN5299_REFERENCE, DEAN5299_WAREHOUSE, "
-        "DEAN5299_OUTPUT (mặc định: mẫu đi kèm / default: the shipped sample)."
-    ),
-    epilog=(
-        "Ví dụ / examples: dean5299 run --as-of 2024-04 · dean5299 status --as-of 2024-02 · "
-        "giao diện / UI: make dev (docs/operations.md)"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from orchestration.cli.common import (
+    InboxOption,
+    OutputOption,
+    ReferenceOption,
+    UserError,
+    WarehouseOption,
+    app,
+    check_as_of,
+    fail,
+    one_line,
+    resolve_cli_paths,
 )
-
-AS_OF_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-REFERENCE_FILES = ("units.csv", "targets.csv", "population.csv", "settings.csv")
-
-
-# The folder options every command shares (CONTRACT §5 variables; empty = the variable).
-InboxOption = Annotated[
-    Path | None, typer.Option(help="Hộp thư / inbox folder (DEAN5299_INBOX).")
-]
-ReferenceOption = Annotated[
-    Path | None, typer.Option(help="Danh mục / reference folder (DEAN5299_REFERENCE).")
-]
-WarehouseOption = Annotated[
-    Path | None, typer.Option(help="Tệp kho DuckDB / warehouse file (DEAN5299_WAREHOUSE).")
-]
-OutputOption = Annotated[
-    Path | None, typer.Option(help="Thư mục báo cáo / output folder (DEAN5299_OUTPUT).")
-]
-
-
-class UserError(Exception):
-    """A mistake the user can fix: printed as one line, no traceback."""
-
-
-def fail(message: str, code: int = 2) -> None:
-    typer.echo(f"Lỗi / error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def check_as_of(as_of: str) -> str:
-    if not AS_OF_PATTERN.match(as_of or ""):
-        raise UserError(
-            f"--as-of phải có dạng YYYY-MM (ví dụ 2024-04), nhận được '{as_of}' / "
-            "expected YYYY-MM"
-        )
-    from orchestration.partitions import monthly_partitions
-
-    if as_of not in monthly_partitions.get_partition_keys():
-        raise UserError(
-            f"--as-of {as_of} nằm ngoài phạm vi: từ 2022-01 đến tháng vừa kết thúc (tháng đang "
-            "diễn ra chưa lập báo cáo được) / outside the months that can be reported (2022-01 "
-            "through the last finished month)"
-        )
-    return as_of
-
-
-def resolve_cli_paths(inbox, reference, warehouse, output) -> PipelinePaths:
-    overrides = {
-        "DEAN5299_INBOX": inbox,
-        "DEAN5299_REFERENCE": reference,
-        "DEAN5299_WAREHOUSE": warehouse,
-        "DEAN5299_OUTPUT": output,
-    }
-    env = {**os.environ, **{k: str(v) for k, v in overrides.items() if v}}
-    paths = resolve_paths(env)
-    if not paths.inbox.is_dir():
-        raise UserError(f"không tìm thấy thư mục hộp thư (DEAN5299_INBOX): {paths.inbox}")
-    if not paths.reference.is_dir():
-        raise UserError(
-            f"không tìm thấy thư mục danh mục (DEAN5299_REFERENCE): {paths.reference}"
-        )
-    missing = [name for name in REFERENCE_FILES if not (paths.reference / name).is_file()]
-    if missing:
-        raise UserError(f"thư mục danh mục {paths.reference} thiếu tệp: {', '.join(missing)}")
-    return paths
+from orchestration.settings import PipelinePaths
 
 
 @dataclass
@@ -343,11 +272,6 @@ def output_to(log_path: Path):
             yield log_file
 
 
-def _one_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
-
-
 @app.command(
     short_help="Chạy quy trình cho một tháng / run the pipeline for one month.",
 )
@@ -411,7 +335,7 @@ def run(
             traceback.print_exc(file=log_file)
         if publishing.is_disk_full(error):
             fail(publishing.disk_full_report(paths.warehouse, [str(error)]) or str(error), 1)
-        fail(f"{_one_line(error)} (chi tiết / details: {log_path})", code=1)
+        fail(f"{one_line(error)} (chi tiết / details: {log_path})", code=1)
 
     if not outcome.success:
         # Details on stdout; the error itself stays one line on stderr.
@@ -443,191 +367,4 @@ def run(
     try:
         print_summary(paths, as_of, log_path)
     except Exception as error:
-        fail(f"không đọc được kho đã công bố / cannot read the warehouse: {_one_line(error)}", 1)
-
-
-SUBMISSION_QUERY = """
-    with files as (
-        select unit_code, period, string_agg(distinct source_file, ', ') as source_files
-        from marts.fct_measure_monthly group by 1, 2
-    )
-    select s.unit_code, u.unit_name, s.status, s.is_late,
-           strftime(timezone('Asia/Ho_Chi_Minh', s.received_at), '%d/%m/%Y %H:%M'),
-           f.source_files
-    from marts.fct_submission_status s
-    join marts.dim_unit u using (unit_code)
-    left join files f on f.unit_code = s.unit_code and f.period = s.period
-    where s.period = strptime(? || '-01', '%Y-%m-%d')::date
-    order by s.status desc, u.unit_name
-"""
-
-
-def published_deadline(con, as_of: str):
-    """The month's deadline day as the warehouse states it (marts.dim_reporting_period,
-    the one place the rule is computed); None from a warehouse that predates the mart."""
-    import duckdb
-
-    try:
-        row = con.execute(
-            "select submission_deadline_date from marts.dim_reporting_period "
-            "where period = strptime(? || '-01', '%Y-%m-%d')::date",
-            [as_of],
-        ).fetchone()
-    except duckdb.CatalogException:
-        return None
-    return row[0] if row else None
-
-
-@app.command(
-    short_help="Ai đã nộp, ai chưa nộp trong tháng / who reported for a month.",
-)
-def status(
-    as_of: Annotated[str, typer.Option("--as-of", help="Tháng báo cáo / month, YYYY-MM.")],
-    warehouse: WarehouseOption = None,
-):
-    """Tình hình nộp báo cáo một tháng theo kho đã công bố: đơn vị đã nộp (tệp nào, khi nào, có muộn không) và đơn vị chưa nộp.
-
-    Who reported for a month, from the published warehouse: which file won, when it was received, whether it was late, and who is missing.
-    """  # noqa: E501 - typer keeps a docstring's line breaks
-    import duckdb
-
-    try:
-        check_as_of(as_of)
-    except UserError as error:
-        fail(str(error))
-    env = {**os.environ, **({"DEAN5299_WAREHOUSE": str(warehouse)} if warehouse else {})}
-    path = resolve_paths(env).warehouse
-    if not path.is_file():
-        fail(f"chưa có kho dữ liệu đã công bố tại {path}: hãy chạy `dean5299 run` trước")
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            rows = con.execute(SUBMISSION_QUERY, [as_of]).fetchall()
-            deadline = published_deadline(con, as_of)
-    except duckdb.Error as error:
-        fail(f"không đọc được kho {path} / cannot read the warehouse: {_one_line(error)}", 1)
-    if not rows:
-        fail(f"kho dữ liệu không có tháng {as_of} / the warehouse has no month {as_of}", code=1)
-    submitted = [row for row in rows if row[2] == "submitted"]
-    late = [row for row in submitted if row[3]]
-    typer.echo(
-        f"Tháng / month {as_of}: {len(submitted)} đã nộp / submitted ({len(late)} muộn / late), "
-        f"{len(rows) - len(submitted)} chưa nộp / missing"
-        + (f", hạn nộp hết ngày {deadline:%d/%m/%Y} / deadline" if deadline else "")
-        + f" — {path}"
-    )
-    for code, name, state, is_late, received, source in rows:
-        label = {"submitted": "đã nộp", "missing": "CHƯA NỘP"}[state]
-        label += " (muộn)" if is_late else ""
-        typer.echo(f"{code:<8} {name:<36} {label:<16} {received or '':<17} {source or ''}")
-
-
-CLOSE_DATA_QUERY = """
-    select count(*) from marts.fct_submission_status
-    where period = strptime(? || '-01', '%Y-%m-%d')::date and status = 'submitted'
-"""
-
-
-@app.command(
-    short_help="Chốt số liệu một tháng (hoặc mở lại) / close a month's figures (or reopen).",
-)
-def close(
-    period: Annotated[str, typer.Option("--period", help="Tháng / month, YYYY-MM.")],
-    by: Annotated[
-        str | None, typer.Option("--by", help="Người chốt / who closes it (bắt buộc khi chốt).")
-    ] = None,
-    reopen: Annotated[
-        bool, typer.Option("--reopen", help="Mở lại tháng đã chốt / reopen a closed month.")
-    ] = False,
-    note: Annotated[str, typer.Option("--note", help="Ghi chú / note.")] = "",
-    reference: ReferenceOption = None,
-    warehouse: WarehouseOption = None,
-):
-    """Chốt số liệu tháng: thêm một dòng vào closures.csv (giờ hiện tại). Bản nộp lại sau khi chốt được giữ và hiện trong báo cáo, không được áp dụng cho đến khi chốt lại. Áp dụng ở lần chạy sau.
-
-    Close a month (CONTRACT §9): appends a row to closures.csv with the current time; versions received later are kept and shown, never applied, until the month is closed again. Takes effect at the next run.
-    """  # noqa: E501 - typer keeps a docstring's line breaks
-    import duckdb
-
-    from ingestion.closures import append_closure, is_closed
-    from ingestion.reference_files import ReferenceFileError
-
-    if not AS_OF_PATTERN.match(period or ""):
-        fail(f"--period phải có dạng YYYY-MM (ví dụ 2024-03), nhận được '{period}'")
-    if not reopen and not (by or "").strip():
-        fail("--by: hãy ghi tên người chốt số liệu / who closes the month")
-    overrides = {"DEAN5299_REFERENCE": reference, "DEAN5299_WAREHOUSE": warehouse}
-    paths = resolve_paths({**os.environ, **{k: str(v) for k, v in overrides.items() if v}})
-    if not paths.reference.is_dir():
-        fail(f"không tìm thấy thư mục danh mục (DEAN5299_REFERENCE): {paths.reference}")
-    try:
-        if reopen:
-            if not is_closed(paths.reference, period):
-                fail(f"tháng {period} chưa chốt, không có gì để mở lại; không ghi gì")
-        else:
-            submitted = 0
-            if paths.warehouse.is_file():
-                with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-                    submitted = con.execute(CLOSE_DATA_QUERY, [period]).fetchone()[0]
-            if not submitted:
-                fail(
-                    f"tháng {period} chưa có số liệu trong kho đã công bố ({paths.warehouse}); "
-                    "không ghi gì / the published warehouse has no data for that month"
-                )
-        row = append_closure(paths.reference, period, (by or "").strip(), note, reopen=reopen)
-    except ReferenceFileError as error:
-        fail(str(error))
-    except (OSError, duckdb.Error) as error:
-        fail(f"không ghi được closures.csv / cannot write closures.csv: {_one_line(error)}", 1)
-    done = "Mở lại / reopened" if reopen else f"Đã chốt / closed at {row['closed_at']}"
-    typer.echo(
-        f"{done}: tháng {period} — {paths.reference / 'closures.csv'}. "
-        f"Chạy `dean5299 run --as-of …` để áp dụng / run again to apply."
-    )
-
-
-
-def _published_warehouse(warehouse: Path | None) -> Path:
-    env = {**os.environ, **({"DEAN5299_WAREHOUSE": str(warehouse)} if warehouse else {})}
-    path = resolve_paths(env).warehouse
-    if not path.is_file():
-        fail(f"chưa có kho dữ liệu đã công bố tại {path}: hãy chạy `dean5299 run` trước")
-    return path
-
-
-@app.command(
-    short_help="Mẫu báo cáo tháng cho từng đơn vị / each unit's report template for a month.",
-)
-def templates(
-    period: Annotated[str, typer.Option("--period", help="Tháng / month, YYYY-MM.")],
-    warehouse: WarehouseOption = None,
-    output: OutputOption = None,
-):
-    """Viết mẫu báo cáo (Excel, đã khóa trừ ô nhập số liệu) cho mỗi đơn vị báo cáo hoạt động trong tháng, vào DEAN5299_OUTPUT/mau_bao_cao/YYYY-MM/; cột Lũy kế cộng sẵn số liệu chính thức các tháng trước của năm.
-
-    Write each reporting unit's template for the month (CONTRACT §11) into DEAN5299_OUTPUT/mau_bao_cao/YYYY-MM/, from the published warehouse.
-    """  # noqa: E501 - typer keeps a docstring's line breaks
-    import duckdb
-
-    from outbox.templates import write_templates
-
-    if not AS_OF_PATTERN.match(period or ""):
-        fail(f"--period phải có dạng YYYY-MM (ví dụ 2024-05), nhận được '{period}'")
-    path = _published_warehouse(warehouse)
-    env = {**os.environ, **({"DEAN5299_OUTPUT": str(output)} if output else {})}
-    try:
-        written = write_templates(path, resolve_paths(env).output, period)
-    except (OSError, duckdb.Error) as error:
-        fail(f"không viết được mẫu báo cáo / cannot write the templates: {_one_line(error)}", 1)
-    if not written:
-        fail(f"không có đơn vị báo cáo nào hoạt động trong tháng {period}", 1)
-    typer.echo(
-        f"Mẫu báo cáo / templates {period}: {len(written)} đơn vị / units — {written[0].parent}"
-    )
-
-
-def main() -> None:
-    try:
-        app()
-    except UserError as error:  # pragma: no cover - commands turn these into exits
-        typer.echo(f"Lỗi / error: {error}", err=True)
-        sys.exit(2)
+        fail(f"không đọc được kho đã công bố / cannot read the warehouse: {one_line(error)}", 1)
