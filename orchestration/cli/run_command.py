@@ -299,11 +299,14 @@ def run(
     """  # noqa: E501 - typer keeps a docstring's line breaks
     from rich.console import Console
 
+    from orchestration.preflight import PreflightError, check_run_environment
+
     try:
         check_as_of(as_of)
         paths = resolve_cli_paths(inbox, reference, warehouse, output)
+        check_run_environment()  # engine, Java, Dagster's PostgreSQL: before any work
         log_path = new_log_path(paths, as_of)
-    except UserError as error:
+    except (UserError, PreflightError) as error:
         fail(str(error))
     from orchestration import publishing, warehouse_lock
 
