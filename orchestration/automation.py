@@ -278,7 +278,14 @@ def report_requests_after_publication(
     entry = materialization.metadata.get(CHANGED_MONTHS) if materialization else None
     changed = [m for m in str(entry.value if entry else "").split(",") if m]
     run = instance.get_run_by_id(record.run_id)
-    rendered = set(run_months(run.tags)) if run and run.job_name == MONTHLY_JOB else set()
+    # A monthly run that rendered a group's report (--unit) left the root's as it was.
+    from orchestration.reporting_assets import report_unit_of
+
+    rendered = (
+        set(run_months(run.tags))
+        if run and run.job_name == MONTHLY_JOB and not report_unit_of(run.run_config)
+        else set()
+    )
     finished = set(monthly_partitions.get_partition_keys())
     return [
         dg.RunRequest(

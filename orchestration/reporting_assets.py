@@ -8,6 +8,7 @@ from datetime import date
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
 from orchestration.changed_months import changed_months
 from orchestration.partitions import monthly_partitions
@@ -22,6 +23,7 @@ from orchestration.warehouse_assets import MART_KEYS
 from orchestration.warehouse_lock import acquire_for_step, release
 from outbox.receipts import write_receipts
 from reports.docx_report import convert_to_pdf, soffice
+from reports.progress_data import ScopeError
 from reports.writer import write_reports
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["warehouse", "published"])
@@ -69,6 +71,28 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
     )
 
 
+class ReportScope(dg.Config):
+    """Whose report: empty (the default, what the schedule and sensor render) or the root's
+    code for the province report, a publication; a group's code for its report in
+    <output>/YYYY-MM/<CODE>/, not a publication (CONTRACT §10)."""
+
+    unit_code: str = Field(
+        default="",
+        description="Mã cụm/khối (trống: toàn tỉnh) / a group's unit_code (empty: the root)",
+    )
+
+
+def report_unit_of(run_config: dict | None) -> str:
+    """The unit_code a run's config asks monthly_report for ('' : the root)."""
+    ops = (run_config or {}).get("ops", {})
+    return str(((ops.get("monthly_report") or {}).get("config") or {}).get("unit_code") or "")
+
+
+def report_run_config(unit_code: str | None) -> dict:
+    """The run config that renders `unit_code`'s report (nothing for the root)."""
+    return {"ops": {"monthly_report": {"config": {"unit_code": unit_code}}}} if unit_code else {}
+
+
 @dg.asset(
     deps=[PUBLISHED_WAREHOUSE],
     partitions_def=monthly_partitions,
@@ -85,8 +109,11 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
         "document (§12); every rendering is a publication (CONTRACT §9)."
     ),
 )
-def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
+def monthly_report(
+    context: dg.AssetExecutionContext, config: ReportScope, pipeline: PipelineConfig
+):
     paths = pipeline.paths()
+    unit_code = config.unit_code.strip()
     metadata: dict = {}
     can_convert = soffice() is not None
     if not can_convert:  # said once per run, not once per month
@@ -117,10 +144,20 @@ def monthly_report(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
         context.log.warning(f"không có số liệu, bỏ qua / no figures, skipped: {skipped}")
         metadata["months_without_figures"] = ", ".join(skipped)
     for month in months:
-        written = write_reports(
-            paths.warehouse, paths.output, date.fromisoformat(f"{month}-01"), paths.raw_store
-        )
-        write_receipts(paths.warehouse, paths.output, month)  # units' receipts (§11)
+        try:
+            written = write_reports(
+                paths.warehouse,
+                paths.output,
+                date.fromisoformat(f"{month}-01"),
+                paths.raw_store,
+                unit_code=unit_code or None,
+            )
+        except ScopeError as error:  # a leaf, an unknown or inactive unit: one line
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        if written["markdown"].parent.name == month:  # the root's run: units' receipts (§11)
+            write_receipts(paths.warehouse, paths.output, month)
+        else:
+            metadata["unit_code"] = unit_code
         if can_convert:  # a failed conversion never fails the run
             pdf = convert_to_pdf(written["docx"])
             if pdf is None:

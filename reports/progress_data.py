@@ -114,8 +114,46 @@ class UnitReporting:
 
 
 @dataclass(frozen=True)
+class ChildProgress:
+    """One direct child of the report's scope (a group or a reporting unit active in the
+    as-of month) on one indicator and window: its row of marts.fct_indicator_progress."""
+
+    unit_code: str
+    unit_name: str
+    level: str  # dim_unit.level: `group` or `unit`
+    indicator_code: str
+    target_kind: str
+    window_start: date
+    window_end: date
+    numerator: float
+    denominator: float | None
+    actual_value: float | None
+    target_value: float | None
+    achievement_pct: float | None
+
+    @property
+    def window_key(self) -> tuple[str, date, date]:
+        return (self.indicator_code, self.window_start, self.window_end)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose report it is: the root (the province report, a publication) or a group
+    (`dean5299 run --unit CODE`, CONTRACT §10)."""
+
+    code: str
+    name: str
+    is_root: bool = True
+
+
+class ScopeError(ValueError):
+    """The unit asked for cannot have a report for that month (one line for people)."""
+
+
+@dataclass(frozen=True)
 class ReportData:
     as_of: date
+    # The scope's code and name (the root's for the province report): titles use them.
     province_code: str
     province_name: str
     progress: list[ProgressRow]
@@ -131,6 +169,22 @@ class ReportData:
     # settings.csv as the published warehouse read it (staging.stg_reference__settings).
     settings: dict[str, str] = field(default_factory=dict)
     reporting: list[UnitReporting] = field(default_factory=list)
+    # The scope's direct children active in the as-of month, each indicator and window.
+    children: list[ChildProgress] = field(default_factory=list)
+    is_root: bool = True
+    # Every node of the scope's subtree, itself included (empty for the root: everything).
+    subtree: frozenset[str] = frozenset()
+
+
+# The scope's subtree (itself included), from the published dim_unit: every descendant,
+# active or not (a unit that ended still counts its months in its ancestors' sums).
+SUBTREE_CTE = """
+    with recursive subtree (unit_code) as (
+        select cast(? as varchar)
+        union
+        select d.unit_code from marts.dim_unit d join subtree s on d.parent_code = s.unit_code
+    )
+"""
 
 
 def previous_quarter_end(as_of: date) -> date:
@@ -190,23 +244,69 @@ def _province_progress(con, province_code: str, as_of: date) -> list[ProgressRow
     ]
 
 
-def _unit_progress(con, as_of: date) -> list[UnitProgress]:
+def _unit_progress(con, as_of: date, scope: Scope) -> list[UnitProgress]:
     """The reporting units of every indicator and window, ranked (marts.fct_unit_rankings),
-    in the order the report lists them: by rank, the units not ranked last, then by name."""
+    in the order the report lists them: by rank, the units not ranked last, then by name.
+    A group's report ranks its own subtree's units, by the mart's score and order."""
+    if scope.is_root:
+        return [UnitProgress(*row) for row in con.execute(
+            """
+            select r.unit_code, u.unit_name, r.indicator_code, i.target_kind, r.window_start,
+                   r.window_end, r.numerator, r.denominator, r.actual_value, r.target_value,
+                   r.achievement_pct, r.reported, r.rank, r.status
+            from marts.fct_unit_rankings r
+            join marts.dim_unit u using (unit_code)
+            join marts.dim_indicator i using (indicator_code)
+            where r.as_of = ?
+            order by r.indicator_code, r.window_end, r.window_start, r.rank nulls last,
+                     u.unit_name
+            """,
+            [as_of],
+        ).fetchall()]
     rows = con.execute(
-        """
+        SUBTREE_CTE
+        + """
+        , ranked as (
+            select r.*, case when r.ranked_by is not null then rank() over (
+                       partition by r.indicator_code, r.window_start, r.window_end,
+                                    r.ranked_by is null
+                       order by r.ranked_by = 'achievement_pct' desc, r.score desc
+                   ) end::integer as subtree_rank
+            from marts.fct_unit_rankings r
+            where r.as_of = ? and r.unit_code in (select unit_code from subtree)
+        )
         select r.unit_code, u.unit_name, r.indicator_code, i.target_kind, r.window_start,
                r.window_end, r.numerator, r.denominator, r.actual_value, r.target_value,
-               r.achievement_pct, r.reported, r.rank, r.status
-        from marts.fct_unit_rankings r
+               r.achievement_pct, r.reported, r.subtree_rank, r.status
+        from ranked r
         join marts.dim_unit u using (unit_code)
         join marts.dim_indicator i using (indicator_code)
-        where r.as_of = ?
-        order by r.indicator_code, r.window_end, r.window_start, r.rank nulls last, u.unit_name
+        order by r.indicator_code, r.window_end, r.window_start, r.subtree_rank nulls last,
+                 u.unit_name
         """,
-        [as_of],
+        [scope.code, as_of],
     ).fetchall()
     return [UnitProgress(*row) for row in rows]
+
+
+def _children(con, as_of: date, scope: Scope) -> list[ChildProgress]:
+    """The scope's direct children active in the as-of month (fct_indicator_progress has
+    rows only for active nodes), groups first, then by name."""
+    rows = con.execute(
+        """
+        select p.unit_code, u.unit_name, u.level, p.indicator_code, i.target_kind,
+               p.window_start, p.window_end, p.numerator, p.denominator, p.actual_value,
+               p.target_value, p.achievement_pct
+        from marts.fct_indicator_progress p
+        join marts.dim_unit u using (unit_code)
+        join marts.dim_indicator i using (indicator_code)
+        where u.parent_code = ? and p.as_of = ?
+        order by p.indicator_code, p.window_end, p.window_start, u.level = 'unit',
+                 u.unit_name, p.unit_code
+        """,
+        [scope.code, as_of],
+    ).fetchall()
+    return [ChildProgress(*row) for row in rows]
 
 
 def _trend(con, province_code: str, as_of: date) -> dict[tuple[str, date, date], list[TrendPoint]]:
@@ -227,7 +327,12 @@ def _trend(con, province_code: str, as_of: date) -> dict[tuple[str, date, date],
     return trend
 
 
-def _issues(con, as_of: date) -> list[Issue]:
+def _issues(con, as_of: date, scope: Scope) -> list[Issue]:
+    # A group's report: the issues keyed on a node of its subtree (itself included).
+    prefix, where, params = "", "", [as_of]
+    if not scope.is_root:
+        prefix, params = SUBTREE_CTE, [scope.code, as_of]
+        where = "and q.unit_code in (select unit_code from subtree)"
     return [
         Issue(
             rule_id=row[0],
@@ -241,16 +346,17 @@ def _issues(con, as_of: date) -> list[Issue]:
             limit_value=row[8],
         )
         for row in con.execute(
-            """
+            prefix
+            + f"""
             select q.rule_id, q.severity, q.unit_code, u.unit_name, q.period, q.message,
                    q.measure_code, q.observed_value, q.limit_value
             from marts.fct_data_quality_issues q
             left join marts.dim_unit u using (unit_code)
-            where q.period <= ?
+            where q.period <= ? {where}
             order by case q.severity when 'error' then 0 when 'warn' then 1 else 2 end,
                      u.unit_name, q.period, q.rule_id, q.measure_code
             """,
-            [as_of],
+            params,
         ).fetchall()
     ]
 
@@ -277,80 +383,144 @@ def _has_table(con, schema: str, name: str) -> bool:
     )
 
 
-def _reporting(con, as_of: date) -> list[UnitReporting]:
+def _reporting(con, as_of: date, scope: Scope) -> list[UnitReporting]:
     """Each reporting unit's expected / received / on-time reports, January through as-of."""
     year_start = date(as_of.year, 1, 1)
+    prefix, where, params = "", "", [year_start, as_of]
+    if not scope.is_root:
+        prefix, params = SUBTREE_CTE, [scope.code, year_start, as_of]
+        where = "and unit_code in (select unit_code from subtree)"
     if _has_table(con, "marts", "fct_reporting_rates"):
-        query = """
+        query = f"""
             select r.unit_code, u.unit_name, sum(r.expected_reports)::int,
                    sum(r.reports_received)::int, sum(r.reports_on_time)::int
             from marts.fct_reporting_rates r join marts.dim_unit u using (unit_code)
-            where u.level = 'unit' and r.period between ? and ?
+            where u.level = 'unit' and r.period between ? and ? {where}
             group by all having sum(r.expected_reports) > 0 order by u.unit_name
             """
     else:
-        query = """
+        query = f"""
             select s.unit_code, u.unit_name, count(*)::int,
                    count(*) filter (where s.status = 'submitted')::int,
                    count(*) filter (
                        where s.status = 'submitted' and not coalesce(s.is_late, false)
                    )::int
             from marts.fct_submission_status s join marts.dim_unit u using (unit_code)
-            where s.period between ? and ?
+            where s.period between ? and ? {where}
             group by all order by u.unit_name
             """
-    return [UnitReporting(*row) for row in con.execute(query, [year_start, as_of]).fetchall()]
+    return [UnitReporting(*row) for row in con.execute(prefix + query, params).fetchall()]
 
 
-def load_report_data(warehouse: Path, as_of: date) -> ReportData:
+def resolve_scope(con, as_of: date, unit_code: str | None = None) -> Scope:
+    """The root when `unit_code` is empty or the root's; else a group active in the as-of
+    month with at least one child active then (CONTRACT §10). ScopeError otherwise."""
+    root_code, root_name = con.execute(
+        "select unit_code, unit_name from marts.dim_unit where level = 'province'"
+    ).fetchone()
+    if not unit_code or unit_code == root_code:
+        return Scope(root_code, root_name)
+    found = con.execute(
+        "select unit_name, active_from, active_to from marts.dim_unit where unit_code = ?",
+        [unit_code],
+    ).fetchone()
+    if found is None:
+        raise ScopeError(f"đơn vị {unit_code} không có trong danh mục / unknown unit {unit_code}")
+    name, active_from, active_to = found
+    month = f"{as_of:%m/%Y}"
+    if (active_from and active_from > as_of) or (active_to and active_to < as_of):
+        raise ScopeError(
+            f"{unit_code} ({name}) không hoạt động trong tháng {month} / is not active in "
+            f"{as_of:%Y-%m}"
+        )
+    (active_children,) = con.execute(
+        """
+        select count(*) from marts.dim_unit where parent_code = ?
+          and coalesce(active_from, ?) <= ? and coalesce(active_to, ?) >= ?
+        """,
+        [unit_code, as_of, as_of, as_of, as_of],
+    ).fetchone()
+    if not active_children:
+        raise ScopeError(
+            f"{unit_code} ({name}) là đơn vị báo cáo, không phải cụm/khối trong tháng {month}: "
+            f"không có báo cáo riêng / is a reporting unit, not a group, in {as_of:%Y-%m}"
+        )
+    return Scope(unit_code, name, is_root=False)
+
+
+def load_report_data(warehouse: Path, as_of: date, unit_code: str | None = None) -> ReportData:
+    """The report of the root (default) or of the group `unit_code` (ScopeError when it
+    has none for that month): its figures, its subtree's units, issues and reporting."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        province_code, province_name = con.execute(
-            "select unit_code, unit_name from marts.dim_unit where level = 'province'"
-        ).fetchone()
-        progress = _province_progress(con, province_code, as_of)
+        scope = resolve_scope(con, as_of, unit_code)
+        prefix, where = "", ""
+        if not scope.is_root:  # a group: only its subtree's units
+            prefix, where = SUBTREE_CTE, "and s.unit_code in (select unit_code from subtree)"
+        scoped = [scope.code] if prefix else []
+        progress = _province_progress(con, scope.code, as_of)
         status = con.execute(
-            """
+            prefix
+            + f"""
             select u.unit_name, s.status, s.is_late
             from marts.fct_submission_status s join marts.dim_unit u using (unit_code)
-            where s.period = ? order by u.unit_name
+            where s.period = ? {where} order by u.unit_name
             """,
-            [as_of],
+            [*scoped, as_of],
         ).fetchall()
         missing = [
             MissingReport(*row)
             for row in con.execute(
-                """
+                prefix
+                + f"""
                 select s.unit_code, u.unit_name, s.period
                 from marts.fct_submission_status s join marts.dim_unit u using (unit_code)
-                where s.status = 'missing' and s.period <= ?
+                where s.status = 'missing' and s.period <= ? {where}
                 order by u.unit_name, s.period
                 """,
-                [as_of],
+                [*scoped, as_of],
             ).fetchall()
         ]
+        # A group's report: the rejected rows of files that loaded rows of its subtree
+        # (a file rejected whole names no unit the warehouse knows; the root's report
+        # lists it).
+        rejected_where = (
+            "where file_name in (select source_file from marts.fct_measure_monthly "
+            "where unit_code in (select unit_code from subtree))"
+            if prefix
+            else ""
+        )
         rejected = [
             RejectedRow(*row)
             for row in con.execute(
-                """
+                prefix
+                + f"""
                 select file_name, row_number, measure_code, raw_value, reason_code, message
-                from marts.fct_rejected_rows order by file_name, row_number
-                """
+                from marts.fct_rejected_rows {rejected_where} order by file_name, row_number
+                """,
+                scoped,
             ).fetchall()
         ]
         return ReportData(
             as_of=as_of,
-            province_code=province_code,
-            province_name=province_name,
+            province_code=scope.code,
+            province_name=scope.name,
             progress=progress,
-            issues=_issues(con, as_of),
+            issues=_issues(con, as_of, scope),
             units_expected=len(status),
             units_submitted=sum(1 for _, s, _ in status if s == "submitted"),
             units_late=[name for name, s, late in status if s == "submitted" and late],
             units_missing=[name for name, s, _ in status if s == "missing"],
-            unit_progress=_unit_progress(con, as_of),
-            trend=_trend(con, province_code, as_of),
+            unit_progress=_unit_progress(con, as_of, scope),
+            trend=_trend(con, scope.code, as_of),
             missing_reports=missing,
             rejected_rows=rejected,
             settings=_settings(con),
-            reporting=_reporting(con, as_of),
+            reporting=_reporting(con, as_of, scope),
+            children=_children(con, as_of, scope),
+            is_root=scope.is_root,
+            subtree=frozenset(
+                code for (code,) in con.execute(
+                    SUBTREE_CTE + "select unit_code from subtree", [scope.code]
+                ).fetchall()
+            ) if prefix else frozenset(),
         )

@@ -9,6 +9,10 @@ van_de_du_lieu_<YYYY-MM>.csv  the data-quality issues, for forwarding to units
 A report of the root is a publication (CONTRACT §9): recorded in the raw store's
 publication log, and, when its month was published before with other root figures,
 it opens with what changed since (reports/revisions.py).
+
+A group's report (`unit_code`, CONTRACT §10) has the same files, in
+DEAN5299_OUTPUT/<YYYY-MM>/<CODE>/; it is not a publication and has no revision section
+(publications are the root's); its pending revisions are its subtree's.
 """
 
 from __future__ import annotations
@@ -107,15 +111,34 @@ def _insert_before(text: str, anchor: str, insert: str) -> str:
     return text.replace(anchor, insert + anchor, 1)
 
 
+def report_folder(output: Path, as_of: date, unit_code: str | None = None) -> Path:
+    """Where a month's report goes: <output>/YYYY-MM/ for the root, <output>/YYYY-MM/<CODE>/
+    for a group."""
+    folder = output / f"{as_of:%Y-%m}"
+    return folder / unit_code if unit_code else folder
+
+
 def write_reports(
-    warehouse: Path, output: Path, as_of: date, raw_store: Path | None = None
+    warehouse: Path,
+    output: Path,
+    as_of: date,
+    raw_store: Path | None = None,
+    unit_code: str | None = None,
 ) -> dict[str, Path]:
-    """Writes the month's files; with `raw_store`, records the report as a publication."""
-    data = load_report_data(warehouse, as_of)
-    figures = read_figures(warehouse, as_of)
-    earlier = publications_of(raw_store, as_of) if raw_store is not None else []
-    changes = root_changes(earlier[-1].figures, figures, root_code(warehouse)) if earlier else []
+    """Writes the month's files; with `raw_store`, records the root's report as a
+    publication. `unit_code` names a group (ScopeError when it has no report that month);
+    empty or the root's code: the province report."""
+    data = load_report_data(warehouse, as_of, unit_code)
     pending = read_pending_revisions(warehouse, as_of)
+    if data.is_root:
+        figures = read_figures(warehouse, as_of)
+        earlier = publications_of(raw_store, as_of) if raw_store is not None else []
+        changes = (
+            root_changes(earlier[-1].figures, figures, root_code(warehouse)) if earlier else []
+        )
+    else:
+        earlier, changes = [], []
+        pending = [revision for revision in pending if revision.unit_code in data.subtree]
     markdown = _insert_before(
         render_markdown(data),
         MARKDOWN_RESULTS_HEADING,
@@ -126,7 +149,7 @@ def write_reports(
     revision = revision_html(earlier[-1], changes) if changes else ""
     html = _insert_before(render_html(data), HTML_FIRST_SECTION, revision)
     html = _insert_before(html, HTML_FOOTER, pending_html(pending) if pending else "")
-    folder = output / f"{as_of:%Y-%m}"
+    folder = report_folder(output, as_of, None if data.is_root else data.province_code)
     folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob(".*.tmp"):  # from a run killed while writing
         leftover.unlink()
@@ -143,6 +166,6 @@ def write_reports(
     _atomic(paths["docx"], lambda tmp: write_docx(data, tmp))
     # With a BOM so that Excel opens the Vietnamese text as UTF-8.
     _atomic_text(paths["issues_csv"], issues_csv(data), encoding="utf-8-sig")
-    if raw_store is not None:
+    if raw_store is not None and data.is_root:
         record_publication(raw_store, as_of, paths["markdown"], figures)
     return paths

@@ -89,15 +89,57 @@ def _file_handler(log_path: Path) -> logging.Handler:
     return handler
 
 
-def run_monthly_job(as_of: str, log_path: Path | None = None, console=None) -> RunOutcome:
+def check_report_unit(reference: Path, unit: str, as_of: str) -> str:
+    """`--unit`'s code, checked against units.csv before any work (CONTRACT §10): '' for the
+    root; a group active in the as-of month, with a child active then. UserError otherwise
+    (the report asset checks again against the published warehouse)."""
+    from ingestion.reference_files import ReferenceFileError, read_reference_file
+
+    code = unit.strip().upper()
+    if not code:
+        return ""
+    try:
+        rows = read_reference_file(reference, "units").rows
+    except ReferenceFileError as error:
+        raise UserError(str(error)) from None
+
+    def active(row: dict) -> bool:
+        start, end = (row.get(key, "").strip()[:7] for key in ("active_from", "active_to"))
+        return (not start or start <= as_of) and (not end or end >= as_of)
+
+    unit_row = next((r for r in rows if r["unit_code"].strip().upper() == code), None)
+    if unit_row is None:
+        raise UserError(f"--unit {code}: không có trong units.csv / unknown unit {code}")
+    if not unit_row.get("parent_code", "").strip():
+        return ""  # the root: the province report, as without --unit
+    name = unit_row.get("unit_name", "").strip()
+    if not active(unit_row):
+        raise UserError(
+            f"--unit {code} ({name}): không hoạt động trong tháng {as_of} / not active in {as_of}"
+        )
+    if not any(
+        r.get("parent_code", "").strip().upper() == code and active(r) for r in rows
+    ):
+        raise UserError(
+            f"--unit {code} ({name}): là đơn vị báo cáo, không phải cụm/khối trong tháng "
+            f"{as_of} / is a reporting unit, not a group, in {as_of}"
+        )
+    return code
+
+
+def run_monthly_job(
+    as_of: str, log_path: Path | None = None, console=None, unit_code: str = ""
+) -> RunOutcome:
     """Materialises the schedule's own job for the as-of partition, in this process.
 
     Every Dagster event goes to `log_path`; `console` (rich) shows a progress display.
+    `unit_code` (a group's) renders that group's report instead of the root's.
     """
     import dagster as dg
 
     from orchestration.automation import MONTHLY_JOB, PIPELINE_GROUPS
     from orchestration.definitions import defs
+    from orchestration.reporting_assets import report_run_config
 
     graph = defs.resolve_asset_graph()
     expected = dg.AssetSelection.groups(*PIPELINE_GROUPS).resolve(graph)
@@ -151,7 +193,7 @@ def run_monthly_job(as_of: str, log_path: Path | None = None, console=None) -> R
                 partition_key=as_of,
                 instance=instance,
                 raise_on_error=False,
-                run_config={"loggers": {"dean5299": {}}},
+                run_config={"loggers": {"dean5299": {}}, **report_run_config(unit_code)},
                 tags={"dean5299/trigger": "cli"},
             )
     finally:
@@ -212,7 +254,9 @@ def check_message(graph, evaluation) -> str:
     return message
 
 
-def print_summary(paths: PipelinePaths, as_of: str, log_path: Path | None = None) -> None:
+def print_summary(
+    paths: PipelinePaths, as_of: str, log_path: Path | None = None, unit_code: str = ""
+) -> None:
     import duckdb
 
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
@@ -241,7 +285,7 @@ def print_summary(paths: PipelinePaths, as_of: str, log_path: Path | None = None
         "Vấn đề dữ liệu / issues: "
         + ", ".join(f"{s} {issues.get(s, 0)}" for s in ("error", "warn", "info"))
     )
-    report_folder = paths.output / as_of
+    report_folder = paths.output / as_of / unit_code if unit_code else paths.output / as_of
     typer.echo(f"Báo cáo / report: {report_folder / f'bao_cao_{as_of}.md'}")
     html, excel = (report_folder / f"bao_cao_{as_of}.{ext}" for ext in ("html", "xlsx"))
     typer.echo(f"  HTML: {html} | Excel: {excel}")
@@ -284,6 +328,15 @@ def run(
     reference: ReferenceOption = None,
     warehouse: WarehouseOption = None,
     output: OutputOption = None,
+    unit: Annotated[
+        str,
+        typer.Option(
+            "--unit",
+            help="Báo cáo của một cụm/khối (mã đơn vị), vào <output>/YYYY-MM/<MÃ>/, không phải "
+            "một lần phát hành / a group's report (its unit_code) into <output>/YYYY-MM/<CODE>/, "
+            "not a publication; default: the root.",
+        ),
+    ] = "",
     wait: Annotated[
         bool,
         typer.Option(
@@ -305,6 +358,7 @@ def run(
         check_as_of(as_of)
         paths = resolve_cli_paths(inbox, reference, warehouse, output)
         check_run_environment()  # engine, Java, Dagster's PostgreSQL: before any work
+        unit_code = check_report_unit(paths.reference, unit, as_of)
         log_path = new_log_path(paths, as_of)
     except (UserError, PreflightError) as error:
         fail(str(error))
@@ -332,7 +386,7 @@ def run(
             from orchestration.dbt_manifest import ensure_manifest
 
             ensure_manifest()
-            outcome = run_monthly_job(as_of, log_path, console)
+            outcome = run_monthly_job(as_of, log_path, console, unit_code)
     except Exception as error:  # an unexpected failure: one line here, the rest in the log
         with log_path.open("a", encoding="utf-8") as log_file:
             traceback.print_exc(file=log_file)
@@ -368,6 +422,6 @@ def run(
             code=1,
         )
     try:
-        print_summary(paths, as_of, log_path)
+        print_summary(paths, as_of, log_path, unit_code)
     except Exception as error:
         fail(f"không đọc được kho đã công bố / cannot read the warehouse: {one_line(error)}", 1)
