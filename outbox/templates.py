@@ -1,6 +1,6 @@
 """`dean5299 templates`: each reporting unit's form for a month (CONTRACT §11).
 
-The layout is the province's canonical template (ingestion.template, the one writer of
+The layout is the province's canonical template (forms.template, the one writer of
 it); this module only fills it from the published warehouse: the unit, the month, the
 measures' labels (the seed reference.measures) and, for "sum" measures, the official
 total of the year's earlier months (marts.fct_measure_monthly) under `Lũy kế`.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ingestion.template import MEASURE_CODES, MEASURES, write_report_workbook
+from forms.template import MEASURE_CODES, MEASURES, write_report_workbook
 from outbox.warehouse import connect, month_start, reporting_units
 
 FOLDER = "mau_bao_cao"
