@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration.check_descriptions import check_description
 from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
 from orchestration.warehouse_lock import acquire_for_step
@@ -32,6 +33,20 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] in ("model", "seed"):
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        description = check_description(manifest["nodes"][unique_id])
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=description,
+            additional_deps=spec.additional_deps,
+            metadata=spec.metadata,
+            blocking=spec.blocking,
+        )
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         return super().get_owners(dbt_resource_props) or [DATA_TEAM]

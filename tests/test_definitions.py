@@ -123,3 +123,21 @@ def test_dagster_cli_validates_the_workspace(dbt_manifest):
     dagster = [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"]
     result = subprocess.run(dagster, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def test_every_asset_check_has_a_vietnamese_description(defs, manifest):
+    """Issue #18: the data team reads what a check guards, and what to do when it fails."""
+    graph = defs.resolve_asset_graph()
+    for key in graph.asset_check_keys:
+        description = (graph.get_check_spec(key).description or "").strip()
+        assert description, key.to_user_string()
+    # Every dbt test is a check, none an observation: a singular test reading several
+    # models names the one it guards (meta.dagster.ref).
+    check_names = {key.name for key in graph.asset_check_keys}
+    tests = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert set(tests) <= check_names, sorted(set(tests) - check_names)
+    spec = graph.get_check_spec(
+        dg.AssetCheckKey(dg.AssetKey(["marts", "dim_unit"]), "not_null_dim_unit_depth")
+    )
+    assert spec.description.startswith("dim_unit: cột depth không được trống.")
+    assert "Khi không đạt" in spec.description
