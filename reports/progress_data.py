@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from reports.pace import Pace
+from reports.submissions_data import ScopeRate, SubmissionCell, load_submissions
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,11 @@ class ReportData:
     is_root: bool = True
     # Every node of the scope's subtree, itself included (empty for the root: everything).
     subtree: frozenset[str] = frozenset()
+    # reports/submissions_data.py: the rule catalogue's Vietnamese names, the month's
+    # reporting rates of the scope and the nodes below it, the year's submission grid.
+    rule_names: dict[str, str] = field(default_factory=dict)
+    rates: list[ScopeRate] = field(default_factory=list)
+    submissions: list[SubmissionCell] = field(default_factory=list)
 
 
 # The scope's subtree (itself included), from the published dim_unit: every descendant,
@@ -523,4 +529,5 @@ def load_report_data(warehouse: Path, as_of: date, unit_code: str | None = None)
                     SUBTREE_CTE + "select unit_code from subtree", [scope.code]
                 ).fetchall()
             ) if prefix else frozenset(),
+            **load_submissions(con, as_of, scope.code),
         )

@@ -1,0 +1,520 @@
+"""Every sentence of the report, in one place (issue #17: one source of wording).
+
+The Markdown (narrative.py), HTML, workbook and official document (.docx) call these
+functions and only lay the text out; a phrasing fix is one edit here. Sentences are plain
+text, except that `indicator_paragraph` opens with the indicator's label in `**bold**`
+(each format turns that into its own bold). Figures come from the marts through
+ReportData and are written the Vietnamese way (vi_format); names of units are listed in
+Vietnamese alphabetical order (vi_collate); rules are named by the rule catalogue
+(marts.dim_data_quality_rule), never by their English rule_id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from reports.pace import STATUSES
+from reports.progress_data import Issue, ProgressRow, ReportData, previous_quarter_end
+from reports.report_settings import ReportSettings, report_settings
+from reports.tables import SEVERITY_ORDER, UNIT_OF_MEASURE
+from reports.vi_collate import vi_sort_key, vi_sorted
+from reports.vi_format import month_label, number, percent, percent_floor
+
+ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
+SEVERITY_LABELS = {"error": "Lỗi", "warn": "Cảnh báo", "info": "Lưu ý"}
+
+# What the rate indicators count (numerator/denominator), as the article says it.
+RATE_PHRASES = {
+    "CT1": "tài khoản phát sinh giao dịch thực tế",
+    "CT2": "hồ sơ thủ tục hành chính do ĐVTN thực hiện trực tuyến",
+}
+# What was done, before the count ("đã đăng 333 tin, bài"); other indicators: "đạt".
+COUNT_VERBS = {
+    "CT3": "đã hỗ trợ người dân nộp",
+    "CT4": "đã đăng",
+    "CT5": "đã hướng dẫn, hỗ trợ",
+    "CT6": "đã hỗ trợ",
+    "CT7": "đã hỗ trợ",
+    "CT8": "đã hỗ trợ kích hoạt thành công",
+}
+STATE_LABELS = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa nộp"}
+
+
+def status_of_key(key: str):
+    return STATUSES[key]
+
+
+def settings_of(data: ReportData) -> ReportSettings:
+    return report_settings(data.settings, data.province_name)
+
+
+def month_phrase(as_of: date) -> str:
+    return f"tháng {as_of.month}/{as_of.year}"
+
+
+def names(items) -> str:
+    """'A, B và C' in Vietnamese alphabetical order."""
+    ordered = vi_sorted(items)
+    if len(ordered) <= 1:
+        return "".join(ordered)
+    return ", ".join(ordered[:-1]) + " và " + ordered[-1]
+
+
+def indicator_label(code: str) -> str:
+    return f"Chỉ tiêu {code.removeprefix('CT')}"
+
+
+def rule_name(data: ReportData, rule_id: str) -> str:
+    """The rule's Vietnamese name from the catalogue (the rule_id only for a rule the
+    warehouse's catalogue does not know)."""
+    return data.rule_names.get(rule_id, rule_id)
+
+
+def severity_label(severity: str) -> str:
+    return SEVERITY_LABELS.get(severity, severity)
+
+
+# ---- section I: one paragraph per indicator -------------------------------------------
+
+
+def window_label(row: ProgressRow) -> str:
+    start, end = row.window_start, row.window_end
+    if start.year == end.year and start.month == 1 and end.month == 12:
+        return f"năm {start.year}"
+    if start.year != end.year:
+        return f"giai đoạn {start.year}–{end.year}"
+    deadline_month, deadline_year = (end.month % 12) + 1, end.year + (end.month // 12)
+    return f"trước ngày 01/{deadline_month}/{deadline_year}"
+
+
+def _is_deadline(row: ProgressRow) -> bool:
+    return window_label(row).startswith("trước ngày")
+
+
+def rate_sentence(row: ProgressRow) -> str:
+    """'3.857/45.600 tài khoản …, đạt tỷ lệ 8%; chỉ tiêu năm 2024 là 40%'."""
+    phrase = RATE_PHRASES.get(row.indicator_code, "")
+    if not row.denominator:
+        return f"chưa có số liệu {phrase} ({window_label(row)})".replace("  ", " ")
+    text = f"{number(row.numerator)}/{number(row.denominator)} {phrase}".rstrip()
+    text += f", đạt tỷ lệ {percent(row.actual_value)}"
+    if row.target_value:
+        text += f"; chỉ tiêu {window_label(row)} là {percent(row.target_value)}"
+    else:
+        text += " (chưa có chỉ tiêu giao)"
+    return text
+
+
+def _target_clause(row: ProgressRow, unit: str) -> str:
+    """What the achievement is measured against, so that no figure reads as the target
+    by mistake: '(chỉ tiêu giao: 66.000 hồ sơ)'."""
+    if row.target_kind == "population_share":
+        return (
+            f" (chỉ tiêu giao: {number(row.target_value)} {unit}, tính theo tỷ lệ giao trên "
+            "số công dân từ 14 tuổi trở lên)"
+        )
+    if _is_deadline(row):
+        deadline = window_label(row)
+        return f" (chỉ tiêu giao: {number(row.target_value)} {unit}, hoàn thành {deadline})"
+    return f" (chỉ tiêu giao: {number(row.target_value)} {unit})"
+
+
+def count_sentence(row: ProgressRow, first: bool = True) -> str:
+    """'đã hỗ trợ người dân nộp 21.458 hồ sơ, đạt 33% chỉ tiêu năm 2024 (chỉ tiêu giao:
+    66.000 hồ sơ)'; a further window of the same indicator: 'lũy kế giai đoạn …: …'."""
+    unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
+    figure = f"{number(row.numerator)} {unit}".rstrip()
+    if first:
+        verb = COUNT_VERBS.get(row.indicator_code, "đạt")
+        head = f"{verb} {figure}"
+    else:
+        head = f"lũy kế {window_label(row)}: {figure}"
+    if row.target_value is None or row.achievement_pct is None:
+        return f"{head} ({window_label(row)}, chưa có chỉ tiêu giao)"
+    which = "chỉ tiêu" if _is_deadline(row) else f"chỉ tiêu {window_label(row)}"
+    return f"{head}, đạt {percent(row.achievement_pct)} {which}{_target_clause(row, unit)}"
+
+
+def growth_sentence(row: ProgressRow, as_of: date) -> str | None:
+    """CT7's growth on the end of the previous quarter (as the article states it)."""
+    quarter_end = previous_quarter_end(as_of)
+    if not row.previous_quarter_numerator or quarter_end < row.window_start:
+        return None
+    growth = 100.0 * (row.numerator / row.previous_quarter_numerator - 1)
+    quarter = ROMAN_QUARTERS[(quarter_end.month - 1) // 3 + 1]
+    direction = "tăng hơn" if growth >= 0 else "giảm hơn"
+    since = f"so với thời điểm hết quý {quarter}/{quarter_end.year}"
+    return f"{direction} {percent_floor(abs(growth))} {since}"
+
+
+def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
+    """The article's paragraph for one indicator (all its windows); the pace to target is
+    said once for all indicators (`pace_paragraphs`)."""
+    first = rows[0]
+    parts = [
+        rate_sentence(row) if row.target_kind == "rate" else count_sentence(row, row is first)
+        for row in rows
+    ]
+    if first.target_kind == "population_share":
+        growth = growth_sentence(first, as_of)
+        if growth:
+            parts.append(growth)
+    pending = first.measures.get("vneid_pending")
+    if code == "CT8" and pending is not None:
+        parts.append(f"còn lại {number(pending)} tài khoản đang ở trạng thái chờ duyệt")
+    text = "; ".join(parts)
+    return f"**{indicator_label(code)}** ({first.indicator_name}): {text[:1].upper()}{text[1:]}."
+
+
+def by_indicator(data: ReportData) -> dict[str, list[ProgressRow]]:
+    grouped: dict[str, list[ProgressRow]] = {}
+    for row in data.progress:
+        grouped.setdefault(row.indicator_code, []).append(row)
+    return grouped
+
+
+def indicator_paragraphs(data: ReportData) -> list[tuple[str, str]]:
+    """(indicator_code, paragraph) for every indicator, in the marts' order."""
+    return [
+        (code, indicator_paragraph(code, rows, data.as_of))
+        for code, rows in by_indicator(data).items()
+    ]
+
+
+# ---- the pace the remaining months need (said once, grouped by window) ----------------
+
+
+def _row_label(data: ReportData, row: ProgressRow) -> str:
+    """'Chỉ tiêu 5' or, for an indicator with several windows, 'Chỉ tiêu 5 (giai đoạn …)'."""
+    label = indicator_label(row.indicator_code)
+    if sum(1 for r in data.progress if r.indicator_code == row.indicator_code) > 1:
+        label += f" ({window_label(row)})"
+    return label
+
+
+@dataclass(frozen=True)
+class _PaceGroup:
+    window: str
+    months_remaining: int
+    months_elapsed: int
+
+
+def _join_labels(labels: list[str], capital: bool = True) -> str:
+    """['Chỉ tiêu 3', 'Chỉ tiêu 4'] -> 'Các chỉ tiêu 3, 4'; one -> 'Chỉ tiêu 3'."""
+    if len(labels) == 1:
+        text = labels[0]
+    else:
+        text = "các chỉ tiêu " + ", ".join(label.removeprefix("Chỉ tiêu ") for label in labels)
+    return text[:1].upper() + text[1:] if capital else text[:1].lower() + text[1:]
+
+
+def pace_paragraphs(data: ReportData) -> list[str]:
+    """One sentence per target window and months left: what each count indicator needs per
+    month from now, with the monthly average so far, then which are on track."""
+    groups: dict[_PaceGroup, list[ProgressRow]] = {}
+    done, ended = [], []
+    for row in data.progress:
+        pace = row.pace
+        if pace is None:
+            continue
+        if pace.reached:
+            done.append(row)
+        elif pace.needed_per_month is None:
+            ended.append(row)
+        else:
+            key = _PaceGroup(window_label(row), pace.months_remaining, pace.months_elapsed)
+            groups.setdefault(key, []).append(row)
+    sentences = []
+    for key, rows in groups.items():
+        items = []
+        for index, row in enumerate(rows):
+            unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
+            so_far = number(row.pace.current_per_month)
+            if index == 0:  # said once: the figure in brackets is the average so far
+                so_far = f"bình quân {key.months_elapsed} tháng qua: {so_far}"
+            items.append(
+                f"{indicator_label(row.indicator_code)}: "
+                f"{number(row.pace.needed_per_month)} {unit} ({so_far})"
+            )
+        verdicts = []
+        for on_track, word in ((False, "chưa đạt tiến độ"), (True, "đạt tiến độ")):
+            labels = [
+                indicator_label(r.indicator_code) for r in rows if bool(r.pace.on_track) is on_track
+            ]
+            if labels:
+                verdicts.append(f"{_join_labels(labels)} {word}")
+        verdict = "; ".join(verdicts)
+        sentences.append(
+            f"Để đạt chỉ tiêu {key.window}, trong {key.months_remaining} tháng còn lại mỗi "
+            f"tháng cần bình quân: " + "; ".join(items) + f". {verdict[:1].upper()}{verdict[1:]}."
+        )
+    if done:
+        sentences.append(
+            "Đã hoàn thành chỉ tiêu: " + ", ".join(_row_label(data, r) for r in done) + "."
+        )
+    for row in ended:
+        unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
+        sentences.append(
+            f"{_row_label(data, row)}: kỳ chỉ tiêu {window_label(row)} đã kết thúc, còn thiếu "
+            f"{number(row.pace.shortfall)} {unit}."
+        )
+    return sentences
+
+
+# ---- section II: reporting, missing and late units ------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLine:
+    """The month's rates of one node, as the report states them."""
+
+    name: str
+    received: int
+    on_time: int
+    expected: int
+    reporting_rate_pct: float | None
+    on_time_rate_pct: float | None
+
+
+def _root_rates(data: ReportData) -> RateLine:
+    root = next((r for r in data.rates if r.unit_code == data.province_code), None)
+    if root is not None:
+        return RateLine(
+            root.unit_name,
+            root.received,
+            root.on_time,
+            root.expected,
+            root.reporting_rate_pct,
+            root.on_time_rate_pct,
+        )
+    # A warehouse without fct_reporting_rates: the month's fct_submission_status.
+    expected, received = data.units_expected, data.units_submitted
+    on_time = received - len(data.units_late)
+    return RateLine(
+        data.province_name,
+        received,
+        on_time,
+        expected,
+        100.0 * received / expected if expected else None,
+        100.0 * on_time / expected if expected else None,
+    )
+
+
+def rate_text(value: float | None) -> str:
+    return percent(value) if value is not None else "—"
+
+
+def below_targets(rate, settings: ReportSettings) -> bool:
+    """A node whose month's reporting or on-time rate is under its target."""
+    reporting, on_time = rate.reporting_rate_pct, rate.on_time_rate_pct
+    return (reporting is not None and reporting < settings.reporting_rate_target) or (
+        on_time is not None and on_time < settings.on_time_rate_target
+    )
+
+
+def reporting_paragraphs(data: ReportData) -> list[str]:
+    """'Tình hình nộp báo cáo': the scope's rates for the month against the targets, who is
+    late or missing, the groups and units below the targets, earlier months missing."""
+    settings = settings_of(data)
+    month = month_phrase(data.as_of)
+    root = _root_rates(data)
+    reporting_target = percent(settings.reporting_rate_target)
+    on_time_target = percent(settings.on_time_rate_target)
+    lines = [
+        f"Báo cáo {month}: {root.received}/{root.expected} đơn vị đã nộp, tỷ lệ nộp báo cáo "
+        f"{rate_text(root.reporting_rate_pct)} (yêu cầu {reporting_target}); "
+        f"{root.on_time}/{root.expected} đơn vị nộp đúng hạn, tỷ lệ đúng hạn "
+        f"{rate_text(root.on_time_rate_pct)} (yêu cầu {on_time_target})."
+    ]
+    if data.units_missing or data.units_late:
+        parts = []
+        if data.units_missing:
+            parts.append(f"chưa nộp: {names(data.units_missing)}")
+        if data.units_late:
+            parts.append(f"nộp muộn: {names(data.units_late)}")
+        text = "; ".join(parts)
+        lines.append(f"Trong {month}, {text}.")
+    groups_below = [r for r in data.rates if r.level == "group" and below_targets(r, settings)]
+    if groups_below:
+        listed = "; ".join(
+            f"{r.unit_name} (nộp {rate_text(r.reporting_rate_pct)}, đúng hạn "
+            f"{rate_text(r.on_time_rate_pct)})"
+            for r in vi_sorted(groups_below, key=lambda r: r.unit_name)
+        )
+        lines.append(f"Cụm, khối dưới mức yêu cầu trong {month}: {listed}.")
+    lines += year_to_date_paragraphs(data, settings)
+    earlier = earlier_missing_sentence(data)
+    if earlier:
+        lines.append(earlier)
+    return lines
+
+
+def year_to_date_paragraphs(data: ReportData, settings: ReportSettings) -> list[str]:
+    """From January through the month: the reporting units below either target."""
+    if not data.reporting or data.as_of.month == 1:
+        return []
+    start = f"tháng 1 đến hết {month_phrase(data.as_of)}"
+    below_reporting, below_on_time = [], []
+    for unit in vi_sorted(data.reporting, key=lambda u: u.unit_name):
+        if not unit.expected:
+            continue
+        if 100.0 * unit.received / unit.expected < settings.reporting_rate_target:
+            below_reporting.append(
+                f"{unit.unit_name} ({unit.received}/{unit.expected} báo cáo, "
+                f"{percent(100.0 * unit.received / unit.expected)})"
+            )
+        if 100.0 * unit.on_time / unit.expected < settings.on_time_rate_target:
+            below_on_time.append(
+                f"{unit.unit_name} ({unit.on_time}/{unit.expected} báo cáo, "
+                f"{percent(100.0 * unit.on_time / unit.expected)})"
+            )
+    if not below_reporting and not below_on_time:
+        return [f"Từ {start}, mọi đơn vị đều đạt tỷ lệ nộp báo cáo và tỷ lệ đúng hạn yêu cầu."]
+    lines = []
+    if below_reporting:
+        lines.append(
+            f"Từ {start}, đơn vị có tỷ lệ nộp báo cáo dưới "
+            f"{percent(settings.reporting_rate_target)}: " + "; ".join(below_reporting) + "."
+        )
+    if below_on_time:
+        lines.append(
+            f"Đơn vị có tỷ lệ nộp đúng hạn dưới {percent(settings.on_time_rate_target)}: "
+            + "; ".join(below_on_time)
+            + "."
+        )
+    return lines
+
+
+def earlier_missing_sentence(data: ReportData) -> str | None:
+    """Earlier months still without a report (the as-of month is said above)."""
+    earlier: dict[str, list[date]] = {}
+    for missing in data.missing_reports:
+        if missing.period < data.as_of:
+            earlier.setdefault(missing.unit_name, []).append(missing.period)
+    if not earlier:
+        return None
+    listed = "; ".join(
+        f"{unit} ({', '.join(month_label(f'{p:%Y-%m}') for p in sorted(earlier[unit]))})"
+        for unit in vi_sorted(earlier)
+    )
+    return f"Các tháng trước chưa nộp báo cáo: {listed}."
+
+
+# ---- section II: data-quality issues ---------------------------------------------------
+
+
+def issue_unit_name(data: ReportData, issue: Issue) -> str:
+    return issue.unit_name or issue.unit_code or data.province_name
+
+
+def issues_by_unit(data: ReportData) -> list[tuple[str, list[Issue]]]:
+    """Units in order of their worst issue (errors first), then Vietnamese alphabetical
+    order; each unit's issues by severity, month and rule."""
+    groups: dict[str, list[Issue]] = {}
+    for issue in data.issues:
+        groups.setdefault(issue_unit_name(data, issue), []).append(issue)
+    for issues in groups.values():
+        issues.sort(
+            key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.period or date.min, i.rule_id)
+        )
+    return sorted(
+        groups.items(),
+        key=lambda item: (SEVERITY_ORDER.get(item[1][0].severity, 9), vi_sort_key(item[0])),
+    )
+
+
+def issues_by_rule(data: ReportData) -> list[tuple[str, list[Issue]]]:
+    """Rules by severity (errors first), then by their Vietnamese name."""
+    groups: dict[str, list[Issue]] = {}
+    for issue in data.issues:
+        groups.setdefault(issue.rule_id, []).append(issue)
+    return sorted(
+        groups.items(),
+        key=lambda item: (
+            SEVERITY_ORDER.get(item[1][0].severity, 9),
+            vi_sort_key(rule_name(data, item[0])),
+        ),
+    )
+
+
+def issue_line(data: ReportData, issue: Issue) -> str:
+    """'Lỗi — Số thành phần lớn hơn số tổng: <the rule's message>'."""
+    return f"{severity_label(issue.severity)} — {rule_name(data, issue.rule_id)}: {issue.message}"
+
+
+def issues_summary(data: ReportData) -> list[str]:
+    """One sentence per rule: how many cases, where."""
+    if not data.issues:
+        return ["Không phát hiện vấn đề chất lượng số liệu."]
+    lines = []
+    for rule_id, issues in issues_by_rule(data):
+        units = sorted({issue_unit_name(data, i) for i in issues}, key=vi_sort_key)
+        lines.append(
+            f"{rule_name(data, rule_id)} ({severity_label(issues[0].severity).lower()}): "
+            f"{len(issues)} trường hợp, tại {', '.join(units)}."
+        )
+    return lines
+
+
+def rejected_sentence(data: ReportData) -> str | None:
+    if not data.rejected_rows:
+        return None
+    return (
+        f"Có {number(len(data.rejected_rows))} dòng số liệu không nạp được do sai định dạng "
+        "hoặc sai mã; đề nghị các đơn vị kiểm tra, gửi lại báo cáo."
+    )
+
+
+# ---- section III: assessment and tasks -------------------------------------------------
+
+
+STATUS_ORDER = ("done", "on_track", "behind", "far_behind", "no_target", "no_data")
+
+
+def assessment_sentence(data: ReportData) -> str:
+    """'… — đã đạt chỉ tiêu: chỉ tiêu 2; chậm tiến độ: chỉ tiêu 3; chậm nhiều: các chỉ tiêu
+    1, 4, …' (statuses from the best to the worst)."""
+    by_status: dict[str, list[str]] = {}
+    for row in data.progress:
+        by_status.setdefault(row.status, []).append(_row_label(data, row))
+    listed = "; ".join(
+        f"{status_of_key(key).label.lower()}: {_join_labels(by_status[key], capital=False)}"
+        for key in sorted(
+            by_status, key=lambda k: STATUS_ORDER.index(k) if k in STATUS_ORDER else 9
+        )
+    )
+    return f"Đến hết {month_phrase(data.as_of)}, so với chỉ tiêu và thời gian đã qua — {listed}."
+
+
+def tasks_sentence(data: ReportData) -> str:
+    behind = []
+    for row in data.progress:
+        label = indicator_label(row.indicator_code)
+        if row.status in ("behind", "far_behind") and label not in behind:
+            behind.append(label)
+    tasks = []
+    if behind:
+        tasks.append(
+            f"tập trung đẩy nhanh tiến độ {_join_labels(behind, capital=False)}, "
+            "bảo đảm mức bình quân hằng tháng nêu trên"
+        )
+    tasks.append(
+        "báo cáo đầy đủ, đúng hạn và đúng biểu mẫu; rà soát, giải trình các vấn đề số liệu "
+        "nêu tại mục II"
+    )
+    return "Đề nghị các đơn vị " + "; ".join(tasks) + "."
+
+
+# ---- titles -----------------------------------------------------------------------------
+
+
+def report_title(data: ReportData) -> str:
+    return (
+        "Báo cáo tiến độ thực hiện Đề án 5299 — tính đến hết tháng "
+        f"{data.as_of.month}/{data.as_of.year}"
+    )
+
+
+def subject_line(as_of: date) -> str:
+    return f"Kết quả thực hiện Đề án 5299 đến hết tháng {as_of.month} năm {as_of.year}"
