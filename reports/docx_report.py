@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,17 +30,31 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from reports.narrative import (
-    SEVERITY_LABELS,
-    indicator_paragraph,
-    missing_section,
-    pace_sentence,
-    window_label,
-)
 from reports.pace import status_of
 from reports.progress_data import ProgressRow, ReportData
+from reports.report_settings import ReportSettings
 from reports.tables import SEVERITY_ORDER, UNIT_OF_MEASURE, primary_rows
+from reports.vi_collate import vi_sort_key, vi_sorted
 from reports.vi_format import number, percent
+from reports.wording import (
+    SEVERITY_LABELS,
+    assessment_sentence,
+    indicator_label,
+    indicator_paragraphs,
+    issue_unit_name,
+    issues_by_rule,
+    issues_intro,
+    issues_summary,
+    month_phrase,
+    pace_paragraphs,
+    rejected_sentence,
+    reporting_paragraphs,
+    rule_name,
+    settings_of,
+    subject_line,
+    tasks_sentence,
+    window_label,
+)
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -52,88 +65,12 @@ PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
 TEXT_WIDTH_MM = PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]  # 165
 
-# CONTRACT §3: optional settings and their defaults.
-DEFAULT_SETTINGS = {
-    "reporting_rate_target": "90",
-    "on_time_rate_target": "75",
-    "org_superior": "ĐOÀN TNCS HỒ CHÍ MINH",
-    "document_symbol": "BC/TĐTN",
-    "signer_title": "PHÓ BÍ THƯ",
-    "signer_on_behalf": "TM. BAN THƯỜNG VỤ",
-}
-
-# The data-quality rules (CONTRACT §8) in the words of the document.
-RULE_NAMES = {
-    "part_exceeds_whole": "Số thành phần lớn hơn số tổng",
-    "activations_exceed_pending": "Số kích hoạt VNeID vượt số hồ sơ chờ duyệt và đã nộp",
-    "pending_unexplained": "Số tài khoản VNeID chờ duyệt tăng không rõ nguyên nhân",
-    "stock_decreased": "Số tài khoản giảm so với tháng trước",
-    "outlier_vs_history": "Số liệu bất thường so với các tháng trước của đơn vị",
-    "exceeds_population": "Số chữ ký số vượt số công dân từ 14 tuổi trở lên",
-    "cumulative_mismatch": "Lũy kế ghi trong báo cáo khác tổng các tháng",
-    "targets_inconsistent": "Tổng chỉ tiêu giao đơn vị khác chỉ tiêu toàn tỉnh",
-    "missing_submission": "Chưa nộp báo cáo",
-    "late_submission": "Nộp báo cáo muộn",
-    "monthly_equals_cumulative": "Số trong tháng bằng số lũy kế",
-    "report_from_group": "Báo cáo của đơn vị có đơn vị trực thuộc",
-    "revised_after_close": "Số liệu gửi lại sau khi đã chốt",
-    "reorganisation_shares": "Tỷ lệ phân chia khi sắp xếp đơn vị không đủ 100%",
-}
-REJECTION_REASONS = "Dòng số liệu không nạp được"
-
-
-@dataclass(frozen=True)
-class DocumentSettings:
-    org_name: str
-    org_superior: str
-    place_name: str
-    document_symbol: str
-    signer_title: str
-    signer_on_behalf: str
-    signer_name: str
-    recipients: list[str]
-    reporting_rate_target: float
-    on_time_rate_target: float
-
-
-def _float(value: str, default: str) -> float:
-    try:
-        return float(value.replace(",", "."))
-    except ValueError:
-        return float(default)
-
-
-def document_settings(data: ReportData) -> DocumentSettings:
-    """settings.csv's §12 keys; a missing optional key takes its §3 default."""
-    given = {k: v.strip() for k, v in data.settings.items() if v and v.strip()}
-    value = {**DEFAULT_SETTINGS, **given}
-    return DocumentSettings(
-        org_name=value.get("org_name") or data.province_name.upper(),
-        org_superior=value["org_superior"],
-        place_name=value.get("place_name", ""),
-        document_symbol=value["document_symbol"],
-        signer_title=value["signer_title"],
-        signer_on_behalf=value["signer_on_behalf"],
-        signer_name=value.get("signer_name", ""),
-        recipients=[r.strip() for r in value.get("recipients", "").split(";") if r.strip()],
-        reporting_rate_target=_float(
-            value["reporting_rate_target"], DEFAULT_SETTINGS["reporting_rate_target"]
-        ),
-        on_time_rate_target=_float(
-            value["on_time_rate_target"], DEFAULT_SETTINGS["on_time_rate_target"]
-        ),
-    )
-
 
 def date_line(place: str, issued_on: date) -> str:
     """'Bình An, ngày 06 tháng 5 năm 2024' (days 1–9 and months 1–2 with a leading 0)."""
     month = f"{issued_on.month:02d}" if issued_on.month < 3 else str(issued_on.month)
     text = f"ngày {issued_on.day:02d} tháng {month} năm {issued_on.year}"
     return f"{place}, {text}" if place else f"……, {text}"
-
-
-def subject_line(as_of: date) -> str:
-    return f"Kết quả thực hiện Đề án 5299 đến hết tháng {as_of.month} năm {as_of.year}"
 
 
 # ---- low-level helpers ------------------------------------------------------------------
@@ -322,7 +259,7 @@ def _page_setup(document) -> None:
     _page_field(footer)
 
 
-def _heading_block(document, data: ReportData, settings: DocumentSettings, issued_on: date):
+def _heading_block(document, data: ReportData, settings: ReportSettings, issued_on: date):
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)
     left, right = table.rows[0].cells
@@ -341,24 +278,13 @@ def _heading_block(document, data: ReportData, settings: DocumentSettings, issue
 
 
 def _markdown_bold(paragraph, text: str) -> None:
-    """The narrative's paragraph: its leading '**Chỉ tiêu N**' bold, the rest as text."""
+    """The wording's paragraph: its leading '**Chỉ tiêu N**' bold, the rest as text."""
     if text.startswith("**") and text.count("**") >= 2:
         _, head, rest = text.split("**", 2)
         _run(paragraph, head, bold=True)
         _run(paragraph, rest)
     else:
         _run(paragraph, text)
-
-
-def _by_indicator(data: ReportData) -> dict[str, list[ProgressRow]]:
-    by_indicator: dict[str, list[ProgressRow]] = {}
-    for row in data.progress:
-        by_indicator.setdefault(row.indicator_code, []).append(row)
-    return by_indicator
-
-
-def _indicator_label(code: str) -> str:
-    return f"Chỉ tiêu {code.removeprefix('CT')}"
 
 
 def _result_cells(row: ProgressRow) -> tuple[str, str, str]:
@@ -376,15 +302,20 @@ def _result_cells(row: ProgressRow) -> tuple[str, str, str]:
 
 def _results_section(document, data: ReportData) -> None:
     _para(document, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU", bold=True, keep_next=True, before=6)
-    for code, rows in _by_indicator(data).items():
-        paragraph = _para(document, indent=True)
-        _markdown_bold(paragraph, indicator_paragraph(code, rows, data.as_of, with_pace=False))
-    _para(document, "Kết quả các chỉ tiêu (toàn tỉnh):", italic=True, keep_next=True, indent=True)
+    for _, text in indicator_paragraphs(data):
+        _markdown_bold(_para(document, indent=True), text)
+    _para(
+        document,
+        f"Kết quả các chỉ tiêu ({data.province_name}):",
+        italic=True,
+        keep_next=True,
+        indent=True,
+    )
     table_rows = []
     for index, row in enumerate(data.progress, start=1):
         target, result, done = _result_cells(row)
         unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
-        name = f"{_indicator_label(row.indicator_code)} ({unit})"
+        name = f"{indicator_label(row.indicator_code)} ({unit})"
         table_rows.append(
             [str(index), name, window_label(row), target, result, done, status_of(row).label]
         )
@@ -417,107 +348,30 @@ def _rate(part: int, whole: int) -> str:
     return percent(100.0 * part / whole) if whole else "—"
 
 
-def _month_phrase(as_of: date) -> str:
-    return f"tháng {as_of.month}/{as_of.year}"
-
-
-def _quality_section(document, data: ReportData, settings: DocumentSettings) -> None:
+def _quality_section(document, data: ReportData) -> None:
     _para(
         document, "II. TÌNH HÌNH BÁO CÁO VÀ CHẤT LƯỢNG SỐ LIỆU", bold=True, keep_next=True, before=6
     )
-    on_time = data.units_submitted - len(data.units_late)
-    month = _month_phrase(data.as_of)
-    text = (
-        f"Báo cáo {month}: {data.units_submitted}/{data.units_expected} đơn vị đã nộp "
-        f"(tỷ lệ {_rate(data.units_submitted, data.units_expected)}, yêu cầu "
-        f"{percent(settings.reporting_rate_target)}); nộp đúng hạn {on_time}/"
-        f"{data.units_expected} đơn vị (tỷ lệ {_rate(on_time, data.units_expected)}, yêu cầu "
-        f"{percent(settings.on_time_rate_target)})."
-    )
     _para(document, "1. Tình hình nộp báo cáo", bold=True, italic=True, keep_next=True)
-    _para(document, text, indent=True)
-    if data.units_late:
-        _para(document, f"Đơn vị nộp muộn: {', '.join(data.units_late)}.", indent=True)
-    if data.units_missing:
-        _para(document, f"Đơn vị chưa nộp: {', '.join(data.units_missing)}.", indent=True)
-    earlier = missing_section(data)
-    if earlier:
-        _para(document, earlier[-1], indent=True)
-    below = [
-        u.unit_name
-        for u in data.reporting
-        if u.expected
-        and (
-            100.0 * u.received / u.expected < settings.reporting_rate_target
-            or 100.0 * u.on_time / u.expected < settings.on_time_rate_target
-        )
-    ]
-    if below:
-        _para(
-            document,
-            f"Từ đầu năm {data.as_of.year}, các đơn vị có tỷ lệ nộp báo cáo hoặc nộp đúng hạn "
-            f"dưới mức yêu cầu: {', '.join(below)} (chi tiết tại Phụ lục 2).",
-            indent=True,
-        )
+    for sentence in reporting_paragraphs(data):
+        _para(document, sentence, indent=True)
     _para(document, "2. Chất lượng số liệu", bold=True, italic=True, keep_next=True)
-    if not data.issues:
-        _para(document, "Không phát hiện vấn đề chất lượng số liệu.", indent=True)
-    else:
-        counts = {s: sum(1 for i in data.issues if i.severity == s) for s in SEVERITY_ORDER}
-        summary = ", ".join(f"{n} {SEVERITY_LABELS[s].lower()}" for s, n in counts.items() if n)
-        _para(
-            document,
-            f"Qua kiểm tra, phát hiện {len(data.issues)} vấn đề về số liệu ({summary}), "
-            "theo từng quy tắc kiểm tra:",
-            indent=True,
-            keep_next=True,
-        )
-        for rule_id, issues in _issues_by_rule(data):
-            units = sorted({i.unit_name or i.unit_code or data.province_name for i in issues})
-            label = SEVERITY_LABELS.get(issues[0].severity, issues[0].severity).lower()
-            _para(
-                document,
-                f"- {RULE_NAMES.get(rule_id, rule_id)} ({label}): {len(issues)} trường hợp, "
-                f"tại {', '.join(units)}.",
-                indent=True,
-                after=3,
-            )
-    if data.rejected_rows:
-        _para(
-            document,
-            f"Có {len(data.rejected_rows)} dòng số liệu không nạp được do sai định dạng hoặc "
-            "sai mã (chi tiết tại Phụ lục 2); đề nghị các đơn vị kiểm tra, gửi lại báo cáo.",
-            indent=True,
-        )
-
-
-def _issues_by_rule(data: ReportData):
-    groups: dict[str, list] = {}
-    for issue in data.issues:
-        groups.setdefault(issue.rule_id, []).append(issue)
-    return sorted(
-        groups.items(), key=lambda item: (SEVERITY_ORDER.get(item[1][0].severity, 9), item[0])
-    )
+    intro = issues_intro(data)
+    if intro:
+        _para(document, intro + " Theo từng quy tắc kiểm tra:", indent=True, keep_next=True)
+    for sentence in issues_summary(data):
+        _para(document, f"- {sentence}" if intro else sentence, indent=True, after=3)
+    rejected = rejected_sentence(data)
+    if rejected:
+        _para(document, rejected + " Chi tiết tại Phụ lục 2.", indent=True)
 
 
 def _assessment_section(document, data: ReportData) -> None:
     _para(
         document, "III. ĐÁNH GIÁ VÀ NHIỆM VỤ CÁC THÁNG CÒN LẠI", bold=True, keep_next=True, before=6
     )
-    by_status: dict[str, list[str]] = {}
-    for row in data.progress:
-        label = _indicator_label(row.indicator_code)
-        windows = [r for r in data.progress if r.indicator_code == row.indicator_code]
-        if len(windows) > 1:
-            label += f" ({window_label(row)})"
-        by_status.setdefault(status_of(row).label, []).append(label)
     _para(document, "1. Đánh giá", bold=True, italic=True, keep_next=True)
-    assessment = "; ".join(f"{status}: {', '.join(labels)}" for status, labels in by_status.items())
-    _para(
-        document,
-        f"Đến hết {_month_phrase(data.as_of)}, so với chỉ tiêu và thời gian đã qua — {assessment}.",
-        indent=True,
-    )
+    _para(document, assessment_sentence(data), indent=True)
     _para(
         document,
         "2. Tiến độ cần đạt trong các tháng còn lại",
@@ -525,37 +379,16 @@ def _assessment_section(document, data: ReportData) -> None:
         italic=True,
         keep_next=True,
     )
-    paces = [
-        (row, sentence)
-        for row in data.progress
-        if (sentence := pace_sentence(row, data.as_of)) is not None
-    ]
+    paces = pace_paragraphs(data)
     if not paces:
         _para(document, "Không có chỉ tiêu đếm số nào còn phải theo dõi tiến độ.", indent=True)
-    for row, sentence in paces:
-        paragraph = _para(document, indent=True, after=3)
-        _run(paragraph, f"- {_indicator_label(row.indicator_code)}: ", bold=True)
-        _run(paragraph, sentence + ".")
-    behind = [
-        _indicator_label(code)
-        for code, row in primary_rows(data).items()
-        if row.status in ("behind", "far_behind")
-    ]
-    tasks = []
-    if behind:
-        tasks.append(
-            f"tập trung đẩy nhanh tiến độ các chỉ tiêu còn chậm ({', '.join(behind)}), "
-            "bảo đảm bình quân hằng tháng nêu trên"
-        )
-    tasks.append(
-        "báo cáo đầy đủ, đúng hạn và đúng biểu mẫu; rà soát, giải trình các vấn đề số liệu "
-        "nêu tại mục II và Phụ lục 2"
-    )
+    for sentence in paces:
+        _para(document, sentence, indent=True, after=3)
     _para(document, "3. Nhiệm vụ", bold=True, italic=True, keep_next=True)
-    _para(document, "Đề nghị các đơn vị " + "; ".join(tasks) + ".", indent=True, keep_next=True)
+    _para(document, tasks_sentence(data), indent=True, keep_next=True)
 
 
-def _closing_block(document, settings: DocumentSettings) -> None:
+def _closing_block(document, settings: ReportSettings) -> None:
     _para(document, "", after=0, keep_next=True)
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)
@@ -590,7 +423,7 @@ def _unit_table_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
         else:
             shown = number(unit.numerator)
         units.setdefault(unit.unit_code, {})[unit.indicator_code] = shown
-    ordered = sorted(names, key=lambda code: names[code])
+    ordered = sorted(names, key=lambda code: vi_sort_key(names[code]))
     rows = [
         [str(i), names[code], *(units[code].get(c, "") for c in codes)]
         for i, code in enumerate(ordered, start=1)
@@ -607,12 +440,12 @@ def _unit_table_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     return codes, rows
 
 
-def _annex(document, data: ReportData, settings: DocumentSettings) -> None:
+def _annex(document, data: ReportData, settings: ReportSettings) -> None:
     paragraph = _para(document, "PHỤ LỤC 1", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     paragraph.paragraph_format.page_break_before = True
     _para(
         document,
-        f"Kết quả thực hiện các chỉ tiêu theo đơn vị đến hết {_month_phrase(data.as_of)}",
+        f"Kết quả thực hiện các chỉ tiêu theo đơn vị đến hết {month_phrase(data.as_of)}",
         bold=True,
         align=WD_ALIGN_PARAGRAPH.CENTER,
         after=0,
@@ -625,7 +458,7 @@ def _annex(document, data: ReportData, settings: DocumentSettings) -> None:
         after=8,
     )
     codes, rows = _unit_table_rows(data)
-    header = ["TT", "Đơn vị", *(_indicator_label(c).replace("Chỉ tiêu", "CT") for c in codes)]
+    header = ["TT", "Đơn vị", *(indicator_label(c).replace("Chỉ tiêu", "CT") for c in codes)]
     # Rates (a few characters) narrower than counts (up to 10.152 in bold).
     rates = sum(1 for c in codes if primary_rows(data)[c].target_kind == "rate")
     count_width = (TEXT_WIDTH_MM - 8 - 41 - 12 * rates) / max(len(codes) - rates, 1)
@@ -651,12 +484,12 @@ def _annex(document, data: ReportData, settings: DocumentSettings) -> None:
     _report_card(document, data, settings)
 
 
-def _report_card(document, data: ReportData, settings: DocumentSettings) -> None:
+def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
     paragraph = _para(document, "PHỤ LỤC 2", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     paragraph.paragraph_format.page_break_before = True
     _para(
         document,
-        f"Tình hình báo cáo và chất lượng số liệu từ tháng 1 đến hết {_month_phrase(data.as_of)}",
+        f"Tình hình báo cáo và chất lượng số liệu từ tháng 1 đến hết {month_phrase(data.as_of)}",
         bold=True,
         align=WD_ALIGN_PARAGRAPH.CENTER,
         after=8,
@@ -675,7 +508,7 @@ def _report_card(document, data: ReportData, settings: DocumentSettings) -> None
             counts = issues_of.setdefault(issue.unit_code, {})
             counts[issue.severity] = counts.get(issue.severity, 0) + 1
     rows = []
-    for index, unit in enumerate(data.reporting, start=1):
+    for index, unit in enumerate(vi_sorted(data.reporting, key=lambda u: u.unit_name), 1):
         reported = 100.0 * unit.received / unit.expected if unit.expected else None
         on_time = 100.0 * unit.on_time / unit.expected if unit.expected else None
         below = (reported is not None and reported < settings.reporting_rate_target) or (
@@ -748,14 +581,14 @@ def _report_card(document, data: ReportData, settings: DocumentSettings) -> None
         _para(document, "Không phát hiện vấn đề.", indent=True)
     else:
         rows = []
-        for rule_id, issues in _issues_by_rule(data):
-            for issue in issues:
+        for rule_id, issues in issues_by_rule(data):
+            for issue in sorted(issues, key=lambda i: vi_sort_key(issue_unit_name(data, i))):
                 rows.append(
                     [
                         str(len(rows) + 1),
-                        RULE_NAMES.get(rule_id, rule_id),
+                        rule_name(data, rule_id),
                         SEVERITY_LABELS.get(issue.severity, issue.severity),
-                        issue.unit_name or issue.unit_code or data.province_name,
+                        issue_unit_name(data, issue),
                         issue.message,
                     ]
                 )
@@ -794,7 +627,7 @@ def _report_card(document, data: ReportData, settings: DocumentSettings) -> None
 def build_document(data: ReportData, issued_on: date | None = None):
     """The python-docx Document of the month's official report."""
     issued_on = issued_on or datetime.now(TZ).date()
-    settings = document_settings(data)
+    settings = settings_of(data)
     document = Document()
     _page_setup(document)
     # The template's empty first paragraph would push the header down a line.
@@ -803,7 +636,7 @@ def build_document(data: ReportData, issued_on: date | None = None):
         body.remove(paragraph._element)
     _heading_block(document, data, settings, issued_on)
     _results_section(document, data)
-    _quality_section(document, data, settings)
+    _quality_section(document, data)
     _assessment_section(document, data)
     _closing_block(document, settings)
     _annex(document, data, settings)

@@ -1,8 +1,14 @@
-"""The month's workbook (.xlsx, xlsxwriter): summary, one sheet per indicator, issues.
+r"""The month's workbook (.xlsx, xlsxwriter): summary, one sheet per indicator, issues.
 
-Numbers are written as numbers. Their display formats put Babel's `vi` group
-symbol in as a literal (45600 shows as 45.600 whatever the reader's Excel
-locale), percentages are fractions shown as whole percents. Text is only ever
+Numbers are written as numbers, with real number formats tagged with the
+Vietnamese locale (`[$-42A]#,##0`): LibreOffice and a Vietnamese Excel show
+45.600, an English Excel 45,600 (its own separators; the value is the same and
+sums, sorts and copies as a number). A literal dot in the format (the old
+`#\.###`) printed 45.600 everywhere but broke below 1.000, with decimals and in
+every calculation a reader made from the cell (docs/reports.md). Percentages are
+fractions shown as whole percents. Every sheet is set up for A4 printing: print
+area, landscape where wide, fit to the page width, the header row repeated,
+page numbers in the footer; wrapped cells get row heights, so rows never overlap. Text is only ever
 written with `write_string`; text that starts like a formula also gets Excel's
 quote prefix, so that editing the cell cannot turn it into one. The workbook
 holds no formulas at all.
@@ -15,9 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import xlsxwriter
-from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from reports.narrative import SEVERITY_LABELS, window_label
 from reports.progress_data import ReportData
 from reports.safe_text import is_formula_like
 from reports.tables import (
@@ -28,7 +32,14 @@ from reports.tables import (
     summary_rows,
     window_text,
 )
-from reports.vi_format import LOCALE, number
+from reports.vi_collate import vi_sort_key
+from reports.vi_format import number
+from reports.wording import (
+    SEVERITY_LABELS,
+    report_title,
+    rule_name,
+    window_label,
+)
 
 SUMMARY_SHEET = "Tổng hợp"
 ISSUES_SHEET = "Vấn đề dữ liệu"
@@ -56,23 +67,23 @@ SUMMARY_COLUMNS = [
 MAX_WIDTH = 60
 
 
-def _literal(symbol: str) -> str:
-    return "\\" + symbol if len(symbol) == 1 else '"' + symbol + '"'
+# LCID 0x042A (vi-VN): LibreOffice takes the separators from the format's locale.
+VI_LOCALE_TAG = "[$-42A]"
 
 
 def count_format() -> str:
-    """Whole numbers with the `vi` group symbol as a literal: 45600 -> 45.600."""
-    group = _literal(get_group_symbol(LOCALE))
-    return f"[>=1000000]#{group}###{group}###;[>=1000]#{group}###;0"
+    """Whole numbers with thousands grouping, tagged Vietnamese: 45600 -> 45.600."""
+    return VI_LOCALE_TAG + "#,##0"
 
 
 def decimal_format(digits: int = 2) -> str:
-    """Small decimals (no grouping needed) with the `vi` decimal symbol: 8,46."""
-    return "0" + _literal(get_decimal_symbol(LOCALE)) + "0" * digits
+    """Decimals, tagged Vietnamese: 8.46 -> 8,46."""
+    return VI_LOCALE_TAG + "#,##0." + "0" * digits
 
 
-PERCENT_FORMAT = "0%"
+PERCENT_FORMAT = VI_LOCALE_TAG + "0%"
 MONTH_FORMAT = "mm/yyyy"
+LINE_HEIGHT_PT = 13.0  # Arial 10 with its leading
 
 
 @dataclass
@@ -83,6 +94,7 @@ class SheetWriter:
     sheet: object
     formats: dict
     widths: dict[int, int] = field(default_factory=dict)
+    wrapped: list[tuple[int, int, str]] = field(default_factory=list)
 
     def _fit(self, col: int, shown: str) -> None:
         longest = max((len(line) for line in shown.split("\n")), default=0)
@@ -95,7 +107,10 @@ class SheetWriter:
         text = str(value)
         style = self.formats[fmt + "_quoted"] if is_formula_like(text) else self.formats[fmt]
         self.sheet.write_string(row, col, text, style)
-        self._fit(col, text)
+        if fmt == "wrap":
+            self.wrapped.append((row, col, text))
+        else:
+            self._fit(col, text)
 
     def count(self, row: int, col: int, value) -> None:
         if value is None:
@@ -127,13 +142,43 @@ class SheetWriter:
                 self.widths.get(col, 0), min(len(name), max(12, (len(name) + 1) // 2))
             )
 
-    def finish(self, header_row: int, columns: int, last_row: int) -> None:
+    def finish(
+        self,
+        header_row: int,
+        columns: int,
+        last_row: int,
+        wrap_widths: dict[int, int] | None = None,
+    ) -> None:
         self.sheet.freeze_panes(header_row + 1, 0)
         self.sheet.set_row(header_row, 32)
         if last_row > header_row:
             self.sheet.autofilter(header_row, 0, last_row, columns - 1)
-        for col, width in self.widths.items():
-            self.sheet.set_column(col, col, min(width + 2, MAX_WIDTH))
+        for col, width in (wrap_widths or {}).items():
+            self.widths[col] = width
+        shown = {col: min(width + 2, MAX_WIDTH) for col, width in self.widths.items()}
+        for col, width in shown.items():
+            self.sheet.set_column(col, col, width)
+        # Wrapped text: the row is as tall as its longest cell, so rows never overlap.
+        lines: dict[int, int] = {}
+        for row, col, text in self.wrapped:
+            room = max(shown.get(col, 10) - 1, 5)
+            needed = sum(max(1, -(-len(part) // room)) for part in text.split("\n"))
+            lines[row] = max(lines.get(row, 1), needed)
+        for row, count in lines.items():
+            if count > 1:
+                self.sheet.set_row(row, LINE_HEIGHT_PT * count)
+        self._print_setup(header_row, columns, max(last_row, header_row), sum(shown.values()))
+
+    def _print_setup(self, header_row: int, columns: int, last_row: int, width: int) -> None:
+        sheet = self.sheet
+        sheet.set_paper(9)  # A4
+        if width > 95:  # about what fits across a portrait A4 page at 10 pt
+            sheet.set_landscape()
+        sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        sheet.print_area(0, 0, last_row, columns - 1)
+        sheet.repeat_rows(header_row)
+        sheet.fit_to_pages(1, 0)  # the width of one page, as many pages down as needed
+        sheet.set_footer("&CTrang &P/&N")
 
 
 def _formats(workbook: xlsxwriter.Workbook) -> dict:
@@ -170,6 +215,7 @@ def _status_format(workbook, cache: dict, colour: str):
                 "font_color": "#FFFFFF",
                 "bg_color": colour,
                 "bold": True,
+                "valign": "top",
             }
         )
     return cache[colour]
@@ -185,7 +231,7 @@ def _title(writer: SheetWriter, data: ReportData, subtitle: str) -> None:
 
 def _summary(workbook, formats, data: ReportData, status_cache: dict) -> None:
     writer = SheetWriter(workbook, workbook.add_worksheet(SUMMARY_SHEET), formats)
-    _title(writer, data, "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU ĐỀ ÁN 5299")
+    _title(writer, data, report_title(data).upper().replace("BÁO CÁO", "BẢNG TỔNG HỢP", 1))
     header = SUMMARY_HEADER_ROW
     writer.header(header, SUMMARY_COLUMNS)
     row = header
@@ -200,6 +246,7 @@ def _summary(workbook, formats, data: ReportData, status_cache: dict) -> None:
             row,
             3,
             f"{window_label(progress)} ({window_text(progress.window_start, progress.window_end)})",
+            "wrap",
         )
         writer.text(
             row, 4, "tỷ lệ %" if is_rate else UNIT_OF_MEASURE.get(progress.indicator_code, "")
@@ -225,10 +272,12 @@ def _summary(workbook, formats, data: ReportData, status_cache: dict) -> None:
             progress.measures.get("vneid_pending") if progress.indicator_code == "CT8" else None
         )
         writer.text(
-            row, 14, f"Đang chờ duyệt: {number(pending)} tài khoản" if pending is not None else None
+            row,
+            14,
+            f"Đang chờ duyệt: {number(pending)} tài khoản" if pending is not None else None,
+            "wrap",
         )
-    writer.widths[2] = min(writer.widths.get(2, 0), 45)  # long names wrap instead
-    writer.finish(header, len(SUMMARY_COLUMNS), row)
+    writer.finish(header, len(SUMMARY_COLUMNS), row, wrap_widths={2: 40, 3: 22, 14: 24})
 
 
 def _indicator_sheet(
@@ -312,7 +361,11 @@ def _issues_sheet(workbook, formats, data: ReportData) -> None:
     row = header
     issues = sorted(
         data.issues,
-        key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.unit_name or "", i.period or date.min),
+        key=lambda i: (
+            SEVERITY_ORDER.get(i.severity, 9),
+            vi_sort_key(i.unit_name or ""),
+            i.period or date.min,
+        ),
     )
     for issue in issues:
         row += 1
@@ -320,12 +373,12 @@ def _issues_sheet(workbook, formats, data: ReportData) -> None:
         writer.text(row, 1, issue.unit_code)
         writer.text(row, 2, issue.unit_name)
         writer.month(row, 3, issue.period)
-        writer.text(row, 4, issue.rule_id)
+        writer.text(row, 4, rule_name(data, issue.rule_id), "wrap")
         writer.text(row, 5, issue.measure_code)
         writer.count(row, 6, issue.observed_value)
         writer.count(row, 7, issue.limit_value)
-        writer.text(row, 8, issue.message)
-    writer.finish(header, len(columns), row)
+        writer.text(row, 8, issue.message, "wrap")
+    writer.finish(header, len(columns), row, wrap_widths={4: 26, 8: 58})
 
 
 def _rejected_sheet(workbook, formats, data: ReportData) -> None:
@@ -342,8 +395,8 @@ def _rejected_sheet(workbook, formats, data: ReportData) -> None:
         writer.text(row, 2, rejected.measure_code)
         writer.text(row, 3, rejected.raw_value)
         writer.text(row, 4, rejected.reason_code)
-        writer.text(row, 5, rejected.message)
-    writer.finish(header, len(columns), row)
+        writer.text(row, 5, rejected.message, "wrap")
+    writer.finish(header, len(columns), row, wrap_widths={5: 58})
 
 
 def _missing_sheet(workbook, formats, data: ReportData) -> None:
@@ -353,7 +406,7 @@ def _missing_sheet(workbook, formats, data: ReportData) -> None:
     header = 4
     writer.header(header, columns)
     row = header
-    for missing in data.missing_reports:
+    for missing in sorted(data.missing_reports, key=lambda m: (vi_sort_key(m.unit_name), m.period)):
         row += 1
         writer.text(row, 0, missing.unit_code)
         writer.text(row, 1, missing.unit_name)

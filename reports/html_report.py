@@ -21,21 +21,32 @@ from reports.charts import (
     trend_chart,
     units_chart,
 )
-from reports.narrative import SEVERITY_LABELS, indicator_paragraph, window_label
 from reports.pace import STATUSES, months_between
 from reports.progress_data import ReportData
 from reports.tables import (
     SEVERITY_COLOURS,
     UNIT_OF_MEASURE,
     SummaryRow,
-    issues_by_unit,
     missing_by_unit,
     primary_rows,
     ranked_units,
     summary_rows,
     window_text,
 )
+from reports.vi_collate import vi_sort_key
 from reports.vi_format import month_label, number, percent
+from reports.wording import (
+    STATE_LABELS,
+    indicator_paragraphs,
+    issues_by_unit,
+    pace_paragraphs,
+    rejected_sentence,
+    report_title,
+    reporting_paragraphs,
+    rule_name,
+    severity_label,
+    window_label,
+)
 
 
 def e(value) -> str:
@@ -52,9 +63,11 @@ def _month(period: date | None) -> str:
 
 
 def _table(attributes: str, headers: list[str], rows: list[str]) -> str:
+    """A table in its own scrolling box: on a phone it scrolls sideways, the page does not."""
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
     return (
-        f"<table {attributes}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<div class='scroll'><table {attributes}><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -71,15 +84,18 @@ def _rate_text(rate: float | None, numerator: float, denominator: float | None) 
 CSS = """
 :root{--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
 body{font-family:"DejaVu Sans",Arial,sans-serif;color:var(--ink);margin:0;line-height:1.5}
 main{max-width:72rem;margin:0 auto;padding:1.5rem}
 header{border-bottom:3px solid #0969da;margin-bottom:1rem}
 h1{font-size:1.6rem;margin:.2rem 0}
 h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid var(--line)}
 h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
+h1,h2,h3,p,li{overflow-wrap:break-word}
 .muted{color:var(--muted)}
-nav a{margin-right:1rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.92rem}
+nav{display:flex;flex-wrap:wrap;gap:.2rem 1rem}
+.scroll{max-width:100%;overflow-x:auto;margin:.5rem 0 1rem}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;vertical-align:top}
 th{background:var(--bg);text-align:left}
 td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -90,7 +106,40 @@ figure{margin:1rem 0}
 figure svg{width:100%;height:auto}
 figcaption{color:var(--muted);font-size:.9rem}
 .narrative p{margin:.6rem 0}
-@media print{nav{display:none} h2{break-after:avoid} figure,table{break-inside:avoid}}
+#heat-map{width:auto}
+#heat-map th[scope=row]{position:sticky;left:0;white-space:nowrap;font-weight:normal}
+#heat-map td{text-align:center;color:#fff;font-weight:bold;min-width:2.2rem;padding:.2rem}
+#heat-map td.hm-none{background:var(--bg)}
+.hm-key{display:inline-block;width:1.4rem;text-align:center;color:#fff;border-radius:.2rem}
+@media (max-width:40rem){
+main{padding:.75rem}
+h1{font-size:1.3rem}
+table{font-size:.82rem}
+th,td{padding:.25rem .35rem}
+}
+@media print{
+@page{size:A4;margin:12mm 12mm 14mm}
+body{font-size:9pt;line-height:1.35}
+main{max-width:none;padding:0}
+nav{display:none}
+header{margin-bottom:.4rem}
+h1{font-size:14pt}
+h2{font-size:11.5pt;margin-top:.8rem;break-after:avoid}
+h3{font-size:10pt;margin:.5rem 0 .2rem;break-after:avoid}
+.scroll{overflow:visible;margin:.2rem 0 .5rem}
+table{font-size:8pt}
+th,td{padding:.1rem .3rem}
+tr,figure{break-inside:avoid}
+.status,.sev{font-size:7.5pt;print-color-adjust:exact;-webkit-print-color-adjust:exact}
+#heat-map td,.hm-key,tr{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+figure svg{max-height:95mm}
+#chart-trend,#chart-units{display:none}
+#don-vi .unit-grid{columns:2;column-gap:6mm}
+#don-vi .unit-grid>div{break-inside:avoid}
+.unit-table th:nth-child(6),.unit-table td:nth-child(6){display:none}
+.narrative p{margin:.3rem 0}
+footer{font-size:7.5pt}
+}
 """
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -284,19 +333,57 @@ def unit_tables(data: ReportData) -> str:
             )
         headers = ["Hạng", "Đơn vị", "Kết quả", "Chỉ tiêu", "% đạt", "Đánh giá"]
         parts.append(
-            f"<h3>{e(code)} — {e(row.indicator_name)} ({e(window_label(row))})</h3>"
+            f"<div><h3>{e(code)} — {e(row.indicator_name)} ({e(window_label(row))})</h3>"
             + _table(f"class='unit-table' data-indicator='{e(code)}'", headers, body)
+            + "</div>"
         )
-    return "".join(parts)
+    return "<div class='unit-grid'>" + "".join(parts) + "</div>"
+
+
+STATE_COLOURS = {"on_time": "#2da44e", "late": "#d4a72c", "missing": "#cf222e"}
+STATE_MARKS = {"on_time": "✓", "late": "M", "missing": "✗"}
+
+
+def heat_map(data: ReportData) -> str:
+    """Months of the as-of year × reporting units: on time, late, missing (the unit's own
+    scroll box on a phone; the first column stays in view)."""
+    if not data.submissions:
+        return ""
+    months = sorted({cell.period for cell in data.submissions})
+    by_unit: dict[tuple[str, str], dict] = {}
+    for cell in data.submissions:
+        by_unit.setdefault((cell.unit_code, cell.unit_name), {})[cell.period] = cell
+    rows = []
+    for (code, name), cells in sorted(by_unit.items(), key=lambda item: vi_sort_key(item[0][1])):
+        tds = []
+        for month in months:
+            cell = cells.get(month)
+            if cell is None:  # not active that month
+                tds.append("<td class='hm-none'></td>")
+                continue
+            state = cell.state
+            tds.append(
+                f"<td class='hm' data-state='{state}' style='background:{STATE_COLOURS[state]}' "
+                f"title='{e(name)} · {e(_month(month))}: {e(STATE_LABELS[state])}'>"
+                f"{STATE_MARKS[state]}</td>"
+            )
+        rows.append(f"<tr data-unit='{e(code)}'><th scope='row'>{e(name)}</th>{''.join(tds)}</tr>")
+    head = "".join(f"<th>T{m.month}</th>" for m in months)
+    legend = " ".join(
+        f"<span class='hm-key' style='background:{STATE_COLOURS[s]}'>{STATE_MARKS[s]}</span> "
+        f"{e(STATE_LABELS[s])}"
+        for s in ("on_time", "late", "missing")
+    )
+    return (
+        f"<h3>Nộp báo cáo từng tháng năm {data.as_of.year}</h3>"
+        f"<div class='scroll'><table id='heat-map'><thead><tr><th>Đơn vị</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div><p class='muted'>{legend}</p>"
+    )
 
 
 def submissions_section(data: ReportData) -> str:
-    month = f"{data.as_of.month}/{data.as_of.year}"
-    late = f"; nộp muộn: {e(', '.join(data.units_late))}" if data.units_late else ""
-    text = [
-        f"<p><strong>{data.units_submitted}/{data.units_expected}</strong> đơn vị đã nộp báo cáo "
-        f"tháng {month}{late}.</p>"
-    ]
+    text = [f"<p>{e(sentence)}</p>" for sentence in reporting_paragraphs(data)]
+    text.append(heat_map(data))
     missing = missing_by_unit(data)
     if not missing:
         text.append("<p id='missing-none'>Không có đơn vị nào thiếu báo cáo.</p>")
@@ -305,7 +392,7 @@ def submissions_section(data: ReportData) -> str:
         f"<tr data-unit='{e(code)}'><td>{e(code)}</td><td>{e(name)}</td>"
         f"<td>{e(', '.join(_month(p) for p in periods))}</td>"
         f"<td class='num'>{len(periods)}</td></tr>"
-        for (code, name), periods in missing.items()
+        for (code, name), periods in sorted(missing.items(), key=lambda i: vi_sort_key(i[0][1]))
     ]
     headers = ["Mã", "Đơn vị", "Tháng chưa nộp", "Số tháng"]
     text.append("<h3>Đơn vị chưa nộp báo cáo</h3>" + _table("id='missing'", headers, rows))
@@ -314,8 +401,7 @@ def submissions_section(data: ReportData) -> str:
 
 def _severity_chip(severity: str) -> str:
     colour = SEVERITY_COLOURS.get(severity, "#57606a")
-    label = SEVERITY_LABELS.get(severity, severity)
-    return f"<span class='sev' style='background:{colour}'>{e(label)}</span>"
+    return f"<span class='sev' style='background:{colour}'>{e(severity_label(severity))}</span>"
 
 
 def issues_section(data: ReportData) -> str:
@@ -324,8 +410,9 @@ def issues_section(data: ReportData) -> str:
     parts = []
     for unit, issues in issues_by_unit(data):
         rows = [
-            f"<tr data-severity='{e(i.severity)}'><td>{_severity_chip(i.severity)}</td>"
-            f"<td>{e(_month(i.period))}</td><td><code>{e(i.rule_id)}</code></td>"
+            f"<tr data-severity='{e(i.severity)}' data-rule='{e(i.rule_id)}'>"
+            f"<td>{_severity_chip(i.severity)}</td>"
+            f"<td>{e(_month(i.period))}</td><td>{e(rule_name(data, i.rule_id))}</td>"
             f"<td>{e(i.message)}</td></tr>"
             for i in issues
         ]
@@ -335,28 +422,29 @@ def issues_section(data: ReportData) -> str:
         rows = [
             f"<tr><td>{e(r.file_name)}</td><td class='num'>{e(r.row_number)}</td>"
             f"<td>{e(r.measure_code)}</td><td>{e(r.raw_value)}</td>"
-            f"<td><code>{e(r.reason_code)}</code></td><td>{e(r.message)}</td></tr>"
+            f"<td>{e(r.message or r.reason_code)}</td></tr>"
             for r in data.rejected_rows
         ]
-        headers = ["Tệp", "Dòng", "Chỉ số", "Giá trị trong tệp", "Lý do", "Thông báo"]
+        headers = ["Tệp", "Dòng", "Chỉ số", "Giá trị trong tệp", "Lý do"]
         parts.append(
-            "<h3>Dòng số liệu không nạp được</h3>" + _table("id='rejected'", headers, rows)
+            f"<h3>Dòng số liệu không nạp được</h3><p>{e(rejected_sentence(data))}</p>"
+            + _table("id='rejected'", headers, rows)
         )
     return "".join(parts)
 
 
 def render_html(data: ReportData) -> str:
     month = f"{data.as_of.month}/{data.as_of.year}"
-    title = f"Báo cáo tiến độ thực hiện Đề án 5299 — tính đến hết tháng {month}"
-    by_indicator: dict[str, list] = {}
-    for row in data.progress:
-        by_indicator.setdefault(row.indicator_code, []).append(row)
+    title = report_title(data)
     narrative = "".join(
-        f"<p data-indicator='{e(code)}'>"
-        + inline_markdown(indicator_paragraph(code, rows, data.as_of))
-        + "</p>"
-        for code, rows in by_indicator.items()
+        f"<p data-indicator='{e(code)}'>" + inline_markdown(paragraph) + "</p>"
+        for code, paragraph in indicator_paragraphs(data)
     )
+    paces = pace_paragraphs(data)
+    if paces:
+        narrative += "<h3>Tiến độ cần đạt trong các tháng còn lại</h3>" + "".join(
+            f"<p class='pace'>{e(sentence)}</p>" for sentence in paces
+        )
     nav = "".join(f"<a href='#{anchor}'>{e(label)}</a>" for anchor, label in SECTIONS)
     return f"""<!doctype html>
 <html lang="vi">

@@ -11,6 +11,7 @@ from datetime import date
 
 from reports.pace import Pace, Status, pace_of, status_of
 from reports.progress_data import ProgressRow, ReportData, UnitProgress
+from reports.vi_collate import vi_sort_key
 
 # What one unit of each indicator is (the province table's "Đơn vị tính").
 UNIT_OF_MEASURE = {
@@ -65,11 +66,13 @@ class RankedUnit:
 def ranked_units(data: ReportData, window_key: tuple[str, date, date]) -> list[RankedUnit]:
     """The window's units as marts.fct_unit_rankings ranks them (1, 2, 2, 4), in the order
     the marts were read: by rank, the units not ranked last, then by name."""
-    return [
+    units = [
         RankedUnit(unit.rank, unit, status_of(unit))
         for unit in data.unit_progress
         if unit.window_key == window_key
     ]
+    # Ties and the units not ranked: Vietnamese alphabetical order, not code points.
+    return sorted(units, key=lambda r: (r.rank is None, r.rank or 0, vi_sort_key(r.unit.unit_name)))
 
 
 def missing_by_unit(data: ReportData) -> dict[tuple[str, str], list[date]]:
@@ -78,19 +81,3 @@ def missing_by_unit(data: ReportData) -> dict[tuple[str, str], list[date]]:
     for missing in data.missing_reports:
         by_unit.setdefault((missing.unit_code, missing.unit_name), []).append(missing.period)
     return by_unit
-
-
-def issues_by_unit(data: ReportData) -> list[tuple[str, list]]:
-    """Units in order of their worst issue (errors first), then name; issues likewise."""
-    groups: dict[str, list] = {}
-    for issue in data.issues:
-        groups.setdefault(issue.unit_name or issue.unit_code or data.province_name, []).append(
-            issue
-        )
-    for issues in groups.values():
-        issues.sort(
-            key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.period or date.min, i.rule_id)
-        )
-    return sorted(
-        groups.items(), key=lambda item: (SEVERITY_ORDER.get(item[1][0].severity, 9), item[0])
-    )

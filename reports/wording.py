@@ -443,6 +443,15 @@ def issue_line(data: ReportData, issue: Issue) -> str:
     return f"{severity_label(issue.severity)} — {rule_name(data, issue.rule_id)}: {issue.message}"
 
 
+def issues_intro(data: ReportData) -> str | None:
+    """'Qua kiểm tra, phát hiện 9 vấn đề về số liệu (1 lỗi, 4 cảnh báo, 4 lưu ý).'"""
+    if not data.issues:
+        return None
+    counts = {s: sum(1 for i in data.issues if i.severity == s) for s in SEVERITY_ORDER}
+    summary = ", ".join(f"{n} {severity_label(s).lower()}" for s, n in counts.items() if n)
+    return f"Qua kiểm tra, phát hiện {number(len(data.issues))} vấn đề về số liệu ({summary})."
+
+
 def issues_summary(data: ReportData) -> list[str]:
     """One sentence per rule: how many cases, where."""
     if not data.issues:
