@@ -2,21 +2,27 @@
 reporting unit for a month and what it found, plus the send list `danh_sach_gui.csv`.
 
 Every figure is read from the published warehouse (marts; the unit's file versions
-from intermediate.int_report_versions_ranked); this module only lays them out.
+from intermediate.int_report_versions_ranked); this module only lays them out, once
+(`receipt_content`), in two twins: `<unit>.xlsx` and `<unit>.html` (one column on a
+phone). Both are byte-for-byte the same when the warehouse says the same, so the
+sending log (outbox.sending) re-sends a receipt only when its content changed.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from outbox.warehouse import Unit, connect, month_start, reporting_units
+from forms.template import save_deterministic
+from outbox.warehouse import Unit, columns, connect, month_start, reporting_units
 from reports.safe_text import csv_cell, is_formula_like
 from reports.vi_format import number, percent
 
@@ -34,6 +40,7 @@ FILE_STATUS = {
     "skipped": "Bỏ qua",
 }
 SEVERITY = {"error": "Lỗi", "warn": "Cảnh báo", "info": "Thông tin"}
+NOTHING_RECEIVED = "Chưa nhận được báo cáo nào của đơn vị cho tháng này."
 WHAT_TO_CHECK = {
     "error": "Kiểm tra lại số liệu và gửi lại báo cáo đã sửa.",
     "warn": "Kiểm tra lại; nếu số liệu đúng, ghi rõ lý do ở cột Ghi chú.",
@@ -53,6 +60,99 @@ def _local(ts) -> str:
 
 def _fmt(value, digits: int = 0) -> str:
     return "" if value is None else number(value, digits)
+
+
+@dataclass
+class Section:
+    """One numbered part of the receipt: a table, or one line saying there is nothing."""
+
+    title: str
+    header: tuple[str, ...] = ()
+    rows: list[tuple] = field(default_factory=list)
+    empty: str = ""  # the line shown instead of an empty table
+
+
+@dataclass
+class Receipt:
+    title: str
+    unit: Unit
+    month: dt.date
+    sections: list[Section]
+
+
+def receipt_content(unit: Unit, month: dt.date, data: dict[str, list[tuple]]) -> Receipt:
+    """What a receipt says, in the order it says it (both twins render exactly this)."""
+    files = Section("1. Tệp đã nhận trong tháng", empty=NOTHING_RECEIVED)
+    if data["files"]:
+        files.header = (
+            "Tệp",
+            "Thời điểm nhận",
+            "Trạng thái",
+            "Số dòng đọc / nạp / loại",
+            "Bản được dùng",
+        )
+        for name, received, status, read, loaded, rejected, official in data["files"]:
+            files.rows.append(
+                (
+                    name,
+                    _local(received),
+                    FILE_STATUS.get(status, status or ""),
+                    f"{read or 0} / {loaded or 0} / {rejected or 0}",
+                    "Bản chính thức" if official else "Không (đã có bản khác thay thế)",
+                )
+            )
+    rejected = Section(
+        "2. Dòng bị loại",
+        ("Tệp", "Dòng", "Mã chỉ số", "Giá trị", "Lý do"),
+        [tuple(row) for row in data["rejected"]],
+        "Không có dòng nào bị loại.",
+    )
+    issues = Section(
+        "3. Vấn đề dữ liệu cần kiểm tra",
+        ("Mức độ", "Vấn đề", "Mã chỉ số", "Nội dung", "Cần kiểm tra"),
+        empty="Không phát hiện vấn đề nào.",
+    )
+    for severity, rule, name, measure, message, check in data["issues"]:
+        issues.rows.append(
+            (
+                SEVERITY.get(severity, severity),
+                name or rule,
+                measure,
+                message,
+                check or WHAT_TO_CHECK.get(severity, ""),
+            )
+        )
+    status = Section(
+        f"4. Tình hình nộp báo cáo năm {month.year}",
+        ("Tháng", "Tình trạng", "Thời điểm nhận"),
+        empty="Chưa đến hạn nộp báo cáo tháng nào trong năm.",
+    )
+    for period, state, late, received in data["status"]:
+        label = "Chưa nộp" if state == "missing" else ("Nộp muộn" if late else "Đúng hạn")
+        status.rows.append((f"{period:%m/%Y}", label, _local(received)))
+    progress = Section(
+        f"5. Tiến độ thực hiện chỉ tiêu (tính đến tháng {month:%m/%Y})",
+        ("Chỉ tiêu", "Kỳ chỉ tiêu", "Kết quả", "Chỉ tiêu giao", "Đạt (%)", "Xếp hạng"),
+        empty="Chưa có chỉ tiêu giao cho đơn vị trong kỳ này.",
+    )
+    for code, name, kind, start, end, actual, target, pct, rank, ranked in data["progress"]:
+        rate = kind == "rate"  # the rate itself against the target rate (CONTRACT §2)
+        progress.rows.append(
+            (
+                f"{code}. {name}",
+                f"{start:%m/%Y}–{end:%m/%Y}",
+                percent(actual) if rate and actual is not None else _fmt(actual),
+                percent(target) if rate and target is not None else _fmt(target),
+                "" if pct is None else percent(pct),
+                f"{rank}/{ranked}" if rank is not None else "",
+            )
+        )
+    return Receipt(
+        f"PHIẾU PHẢN HỒI BÁO CÁO ĐỀ ÁN 5299 — THÁNG {month:%m/%Y}",
+        unit,
+        month,
+        [files, rejected, issues, status, progress],
+    )
 
 
 class _Sheet:
@@ -102,11 +202,22 @@ def _queries(con, unit: str, month: dt.date) -> dict[str, list[tuple]]:
         """,
         [unit, month],
     ).fetchall()
+    # Rule names and what to check come from the rule catalogue (marts.dim_data_quality_rule)
+    # when the warehouse has it; an older one falls back to the severity's advice.
+    catalogue = bool(columns(con, "marts", "dim_data_quality_rule"))
+    rule = (
+        "left join marts.dim_data_quality_rule r using (rule_id)"
+        if catalogue
+        else "left join (select null::varchar as rule_id, null::varchar as name_vi, "
+        "null::varchar as check_vi) r using (rule_id)"
+    )
     q["issues"] = con.execute(
-        """
-        select severity, rule_id, measure_code, message
-        from marts.fct_data_quality_issues where unit_code = ? and period = ?
-        order by case severity when 'error' then 0 when 'warn' then 1 else 2 end, rule_id
+        f"""
+        select i.severity, i.rule_id, r.name_vi, i.measure_code, i.message, r.check_vi
+        from marts.fct_data_quality_issues i {rule}
+        where i.unit_code = ? and i.period = ?
+        order by case i.severity when 'error' then 0 when 'warn' then 1 else 2 end,
+                 i.rule_id, i.measure_code
         """,
         [unit, month],
     ).fetchall()
@@ -134,84 +245,98 @@ def _queries(con, unit: str, month: dt.date) -> dict[str, list[tuple]]:
     return q
 
 
-def write_receipt(path: Path, unit: Unit, month: dt.date, data: dict[str, list[tuple]]) -> Path:
+def write_receipt(path: Path, receipt: Receipt) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
     for i, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     s = _Sheet(ws)
-    s.line(f"PHIẾU PHẢN HỒI BÁO CÁO ĐỀ ÁN 5299 — THÁNG {month:%m/%Y}", bold=True)
-    s.line("Mã đơn vị", unit.unit_code)
-    s.line("Tên đơn vị", unit.unit_name)
-
-    s.section("1. Tệp đã nhận trong tháng")
-    if data["files"]:
-        s.line(
-            "Tệp",
-            "Thời điểm nhận",
-            "Trạng thái",
-            "Số dòng đọc / nạp / loại",
-            "Bản được dùng",
-            head=True,
-        )
-        for name, received, status, read, loaded, rejected, official in data["files"]:
-            s.line(
-                name,
-                _local(received),
-                FILE_STATUS.get(status, status or ""),
-                f"{read or 0} / {loaded or 0} / {rejected or 0}",
-                "Bản chính thức" if official else "Không (đã có bản khác thay thế)",
-            )
-    else:
-        s.line("Chưa nhận được báo cáo nào của đơn vị cho tháng này.")
-
-    s.section("2. Dòng bị loại")
-    if data["rejected"]:
-        s.line("Tệp", "Dòng", "Mã chỉ số", "Giá trị", "Lý do", head=True)
-        for name, row, measure, raw, message in data["rejected"]:
-            s.line(name, row, measure, raw, message)
-    else:
-        s.line("Không có dòng nào bị loại.")
-
-    s.section("3. Vấn đề dữ liệu cần kiểm tra")
-    if data["issues"]:
-        s.line("Mức độ", "Quy tắc", "Mã chỉ số", "Nội dung", "Việc cần làm", head=True)
-        for severity, rule, measure, message in data["issues"]:
-            s.line(
-                SEVERITY.get(severity, severity),
-                rule,
-                measure,
-                message,
-                WHAT_TO_CHECK.get(severity, ""),
-            )
-    else:
-        s.line("Không phát hiện vấn đề nào.")
-
-    s.section(f"4. Tình hình nộp báo cáo năm {month.year}")
-    s.line("Tháng", "Tình trạng", "Thời điểm nhận", head=True)
-    for period, status, late, received in data["status"]:
-        label = "Chưa nộp" if status == "missing" else ("Nộp muộn" if late else "Đúng hạn")
-        s.line(f"{period:%m/%Y}", label, _local(received))
-
-    s.section(f"5. Tiến độ thực hiện chỉ tiêu (tính đến tháng {month:%m/%Y})")
-    s.line("Chỉ tiêu", "Kỳ chỉ tiêu", "Kết quả", "Chỉ tiêu giao", "Đạt (%)", "Xếp hạng", head=True)
-    for code, name, kind, start, end, actual, target, pct, rank, ranked in data["progress"]:
-        rate = kind == "rate"  # the rate itself against the target rate (CONTRACT §2)
-        s.line(
-            f"{code}. {name}",
-            f"{start:%m/%Y}–{end:%m/%Y}",
-            percent(actual) if rate and actual is not None else _fmt(actual),
-            percent(target) if rate and target is not None else _fmt(target),
-            "" if pct is None else percent(pct),
-            f"{rank}/{ranked}" if rank is not None else "",
-        )
+    s.line(receipt.title, bold=True)
+    s.line("Mã đơn vị", receipt.unit.unit_code)
+    s.line("Tên đơn vị", receipt.unit.unit_name)
+    for section in receipt.sections:
+        s.section(section.title)
+        if section.rows:
+            s.line(*section.header, head=True)
+            for row in section.rows:
+                s.line(*row)
+        else:
+            s.line(section.empty)
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wb.properties.title = receipt.title
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    # Same content, same bytes: the sending log compares the receipt's sha256.
+    first = receipt.month
+    save_deterministic(wb, path, dt.datetime(first.year, first.month, 1, 8, 0, 0))
+    return path
+
+
+_CSS = """
+body{font-family:Arial,"Segoe UI",Roboto,sans-serif;color:#222;line-height:1.45;
+  margin:0 auto;padding:12px;max-width:960px}
+h1{font-size:1.15rem;margin:.2em 0 .6em}
+h2{font-size:1rem;margin:1.4em 0 .5em;padding-bottom:.2em;border-bottom:2px solid #ddebf7}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em .8em;margin:0}
+dt{font-weight:bold}dd{margin:0}
+table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;
+  overflow-wrap:break-word}
+th{background:#ddebf7}
+p.empty{font-style:italic;margin:.3em 0}
+@media (max-width:640px){
+  thead{display:none}
+  table,tbody,tr,td{display:block;width:100%;box-sizing:border-box}
+  tr{border:1px solid #ccc;margin:0 0 .6em}
+  td{border:0;border-bottom:1px solid #eee;overflow-wrap:anywhere}
+  td::before{content:attr(data-label);display:block;font-size:.8em;color:#555}
+}
+"""
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def receipt_html(receipt: Receipt) -> str:
+    """The receipt as one HTML page readable on a phone (360 px: each table row becomes a
+    card of label/value lines) and on a desktop (a table). No script, no external file."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="vi"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" "
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>{_e(receipt.title)} — {_e(receipt.unit.unit_code)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{_e(receipt.title)}</h1>",
+        f"<dl><dt>Mã đơn vị</dt><dd>{_e(receipt.unit.unit_code)}</dd>"
+        f"<dt>Tên đơn vị</dt><dd>{_e(receipt.unit.unit_name)}</dd></dl>",
+    ]
+    for section in receipt.sections:
+        out.append(f"<h2>{_e(section.title)}</h2>")
+        if not section.rows:
+            out.append(f'<p class="empty">{_e(section.empty)}</p>')
+            continue
+        head = "".join(f'<th scope="col">{_e(h)}</th>' for h in section.header)
+        out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
+        for row in section.rows:
+            cells = "".join(
+                f'<td data-label="{_e(h)}">{_e(v)}</td>'
+                for h, v in zip(section.header, row, strict=True)
+            )
+            out.append(f"<tr>{cells}</tr>")
+        out.append("</tbody></table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_receipt_html(path: Path, receipt: Receipt) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(receipt_html(receipt), encoding="utf-8")
     return path
 
 
@@ -222,10 +347,12 @@ def write_receipts(warehouse: Path, output: Path, period: str | dt.date) -> list
     with connect(warehouse) as con:
         units = reporting_units(con, month)
         data = {unit.unit_code: _queries(con, unit.unit_code, month) for unit in units}
-    written = [
-        write_receipt(receipt_path(output, month, u.unit_code), u, month, data[u.unit_code])
-        for u in units
-    ]
+    written = []
+    for unit in units:
+        receipt = receipt_content(unit, month, data[unit.unit_code])
+        path = receipt_path(output, month, unit.unit_code)
+        written.append(write_receipt(path, receipt))
+        write_receipt_html(path.with_suffix(".html"), receipt)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(SEND_LIST_HEADER)
