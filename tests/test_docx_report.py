@@ -100,14 +100,18 @@ def test_the_published_figures_as_printed(sample_docx):
         "tăng hơn 21% so với thời điểm hết quý I/2024",
         "còn lại 4.572 tài khoản đang ở trạng thái chờ duyệt",
         "190.759",
-        # section III: the pace, in the Markdown report's words
-        "cần bình quân 5.568 hồ sơ/tháng trong 8 tháng còn lại",
+        # section III: the pace, said once for the year's indicators (the wording module's)
+        "trong 8 tháng còn lại mỗi tháng cần bình quân: Chỉ tiêu 3: 5.568 hồ sơ",
         # section II: submissions and issues, rule names in Vietnamese
-        "10/10 đơn vị đã nộp",
+        "10/10 đơn vị đã nộp, tỷ lệ nộp báo cáo 100% (yêu cầu 90%)",
+        "10/10 đơn vị nộp đúng hạn, tỷ lệ đúng hạn 100% (yêu cầu 75%)",
+        "đơn vị có tỷ lệ nộp báo cáo dưới 90%: Huyện Đoàn Long Thủy (3/4 báo cáo, 75%)",
         "Huyện Đoàn Long Thủy (tháng 2/2024)",
         "Số thành phần lớn hơn số tổng (lỗi): 1 trường hợp, tại Huyện Đoàn Bắc Hòa",
     ):
         assert phrase in text, phrase
+    assert "part_exceeds_whole" not in text and "missing_submission" not in text
+    assert text.count("Để đạt chỉ tiêu năm 2024") == 1  # the pace said once, not per indicator
 
 
 @pytest.mark.slow
@@ -126,6 +130,13 @@ def test_indicator_table_and_annexes(sample_docx):
     assert by_unit["Huyện Đoàn Long Thủy"][-1] == "Chưa đạt"  # below 90 %
     assert by_unit["Đoàn Khối Doanh nghiệp tỉnh"][4:6] == ["1/4", "25%"]
     assert by_unit["Huyện Đoàn Nam Sơn"][-1] == "Đạt"
+    # Units in Vietnamese alphabetical order (Đ after D, before H), not by code point.
+    names = [row.cells[1].text for row in card.rows[1:-1]]
+    assert names.index("Đoàn Khối Doanh nghiệp tỉnh") < names.index("Huyện Đoàn Bắc Hòa")
+    assert names.index("Huyện Đoàn Bắc Hòa") < names.index("Huyện Đoàn Đông Phú")
+    assert names.index("Huyện Đoàn Đông Phú") < names.index("Huyện Đoàn Long Thủy")
+    rules = next(t for t in document.tables if t.rows[0].cells[1].text == "Quy tắc kiểm tra")
+    assert rules.rows[1].cells[1].text == "Số thành phần lớn hơn số tổng"
     text = all_text(document)
     assert "khoảng 5" in text  # the rejected row, as the unit wrote it
 
@@ -145,22 +156,12 @@ def test_recipients_and_signature(sample_docx):
 
 
 def test_missing_optional_settings_fall_back_to_the_defaults():
-    from reports.docx_report import date_line, document_settings
+    from reports.docx_report import build_document, date_line
     from reports.progress_data import ReportData
+    from reports.report_settings import report_settings
 
-    data = ReportData(
-        as_of=date(2024, 4, 1),
-        province_code="TD",
-        province_name="Tỉnh Đoàn X",
-        progress=[],
-        issues=[],
-        units_expected=0,
-        units_submitted=0,
-        units_late=[],
-        units_missing=[],
-        settings={"submission_deadline_day": "10", "recipients": " ;Thường trực; ;"},
-    )
-    settings = document_settings(data)
+    raw = {"submission_deadline_day": "10", "recipients": " ;Thường trực; ;"}
+    settings = report_settings(raw, "Tỉnh Đoàn X")
     assert settings.org_name == "TỈNH ĐOÀN X"
     assert settings.org_superior == "ĐOÀN TNCS HỒ CHÍ MINH"
     assert settings.document_symbol == "BC/TĐTN"
@@ -168,10 +169,28 @@ def test_missing_optional_settings_fall_back_to_the_defaults():
         "TM. BAN THƯỜNG VỤ",
         "PHÓ BÍ THƯ",
     )
-    assert settings.recipients == ["Thường trực"]
+    assert settings.recipients == ["Thường trực"]  # the empty items are left out
     assert (settings.reporting_rate_target, settings.on_time_rate_target) == (90, 75)
+    assert settings.missing == [
+        "reporting_rate_target", "on_time_rate_target", "org_name", "org_superior",
+        "place_name", "document_symbol", "signer_title", "signer_on_behalf", "signer_name",
+    ]  # fmt: skip
     assert date_line("Bình An", date(2024, 2, 5)) == "Bình An, ngày 05 tháng 02 năm 2024"
     assert date_line("Bình An", date(2024, 11, 25)) == "Bình An, ngày 25 tháng 11 năm 2024"
+    # The document with nothing but defaults: a unit name that looks like a field code or
+    # a formula stays text (python-docx writes runs, never fields).
+    data = ReportData(
+        as_of=date(2024, 4, 1), province_code="TD", province_name="Tỉnh Đoàn X", progress=[],
+        issues=[], units_expected=1, units_submitted=0, units_late=[],
+        units_missing=['=HYPERLINK("http://x")', "{ PAGE }"], settings=raw,
+    )  # fmt: skip
+    document = build_document(data, issued_on=date(2024, 5, 6))
+    body = document.element.body.xml
+    assert '=HYPERLINK("http://x")' in all_text(document) and "{ PAGE }" in all_text(document)
+    assert body.count("w:fldChar") == 0 and "w:instrText" not in body
+    closing = next(t for t in document.tables if t.rows[0].cells[0].text.startswith("Nơi nhận:"))
+    left = closing.rows[0].cells[0].text.splitlines()
+    assert left == ["Nơi nhận:", "- Thường trực;", "- Lưu VP."]
 
 
 @pytest.mark.slow

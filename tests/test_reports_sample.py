@@ -13,6 +13,7 @@ from test_reports_support import chromium_page, sample_run_once
 from reports.excel_report import (
     ISSUES_SHEET,
     MISSING_SHEET,
+    PERCENT_FORMAT,
     SUMMARY_COLUMNS,
     SUMMARY_HEADER_ROW,
     SUMMARY_SHEET,
@@ -159,11 +160,19 @@ def test_a_run_writes_the_report_files_and_the_parquet_export(ws, marts):
 def test_the_narrative_says_whether_each_count_is_on_track(ws):
     for suffix in ("md", "html"):
         text = (ws.output / MONTH / f"bao_cao_{MONTH}.{suffix}").read_text(encoding="utf-8")
-        assert "cần bình quân 5.568 hồ sơ/tháng trong 8 tháng còn lại" in text
-        assert "cần bình quân 92.446 tài khoản/tháng trong 2 tháng còn lại" in text
-        assert "chưa đạt tiến độ" in text
+        # Said once per target window, not once per indicator (issue #17).
+        assert text.count("trong 8 tháng còn lại mỗi tháng cần bình quân") == 1
+        assert "Chỉ tiêu 3: 5.568 hồ sơ (bình quân 4 tháng qua: 5.365)" in text
+        assert "Các chỉ tiêu 3, 4, 5, 6, 7 chưa đạt tiến độ." in text
+        assert "Chỉ tiêu 8: 92.446 tài khoản (bình quân 4 tháng qua: 1.467)" in text
         # The programme window of CT5 (baseline included) is ahead of its straight line.
-        assert "cần bình quân 3.640 hộ gia đình/tháng trong 44 tháng còn lại" in text
+        assert "trong 44 tháng còn lại mỗi tháng cần bình quân: Chỉ tiêu 5: 3.640 hộ gia" in text
+        assert "Chỉ tiêu 5 đạt tiến độ." in text
+        # Reporting rates against the settings' targets (§11), issues by Vietnamese names.
+        assert "10/10 đơn vị đã nộp, tỷ lệ nộp báo cáo 100% (yêu cầu 90%)" in text
+        assert "Đoàn Khối Doanh nghiệp tỉnh (1/4 báo cáo, 25%)" in text
+        assert "Số thành phần lớn hơn số tổng" in text and "part_exceeds_whole:" not in text
+        assert ": có " not in text and "): Có " not in text  # no "có … có" (issue #17)
 
 
 def test_parquet_files_hold_every_mart(ws, marts):
@@ -328,6 +337,55 @@ def test_missing_reports_and_issues_errors_first(browser_view, marts):
         assert [rank[s] for s in table] == sorted(rank[s] for s in table)
 
 
+def test_phone_width_has_no_horizontal_page_scroll(ws):
+    report = ws.output / MONTH / f"bao_cao_{MONTH}.html"
+    with chromium_page(viewport=(360, 740)) as page:
+        page.goto(report.as_uri())
+        widths = page.evaluate(
+            """() => ({
+              page: document.documentElement.scrollWidth,
+              body: document.body.scrollWidth,
+              heat: document.querySelector('#heat-map').closest('.scroll').clientWidth,
+              states: [...document.querySelectorAll('#heat-map td[data-state]')].map(
+                td => td.dataset.state),
+            })"""
+        )
+    assert widths["page"] <= 360 and widths["body"] <= 360, widths
+    assert widths["heat"] <= 360
+    # The sample: 10 units × 4 months; Long Thủy missed February, Doanh nghiệp was late 3×.
+    assert len(widths["states"]) == 40
+    assert widths["states"].count("missing") == 1 and widths["states"].count("late") == 3
+
+
+def test_prints_on_a4_with_the_title_and_indicator_table_on_page_one(ws, tmp_path):
+    import shutil
+    import subprocess
+
+    from test_reports_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists() or shutil.which("pdftotext") is None:
+        pytest.skip("chromium or poppler-utils missing")
+    pdf = tmp_path / "report.pdf"
+    report = ws.output / MONTH / f"bao_cao_{MONTH}.html"
+    subprocess.run(
+        [str(CHROMIUM), "--headless", *CHROMIUM_ARGS, "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", report.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
+    assert abs(float(size.group(1)) - 595.3) < 2 and abs(float(size.group(2)) - 841.9) < 2
+    assert 2 <= pages <= 6, pages
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Báo cáo tiến độ thực hiện Đề án 5299" in first
+    for figure in ("3.857/45.600", "21.458", "66.000", "190.759", "Cần bình quân"):
+        assert figure in first, figure  # the whole indicator table, CT1 to CT8
+
+
 # --- the workbook ------------------------------------------------------------------------------
 
 
@@ -362,12 +420,12 @@ def test_summary_sheet_holds_the_published_figures(workbook):
         if denominator:  # rates: fractions shown as whole percents
             assert row["Kết quả thực hiện"].value == pytest.approx(numerator / denominator)
             assert row["Chỉ tiêu giao"].value == pytest.approx(target / 100)
-            assert row["Kết quả thực hiện"].number_format == "0%"
+            assert row["Kết quả thực hiện"].number_format == PERCENT_FORMAT
         else:
             assert row["Kết quả thực hiện"].value == numerator
             assert row["Chỉ tiêu giao"].value == pytest.approx(target)
             assert row["Kết quả thực hiện"].number_format == count_format()
-        assert row["Tỷ lệ đạt"].number_format == "0%"
+        assert row["Tỷ lệ đạt"].number_format == PERCENT_FORMAT
     assert rows["CT3"]["Cần bình quân/tháng"].value == 5568
     assert rows["CT3"]["Số tháng còn lại"].value == 8
     assert rows["CT8"]["Cần bình quân/tháng"].value == 92446
@@ -375,9 +433,55 @@ def test_summary_sheet_holds_the_published_figures(workbook):
     assert "4.572" in rows["CT8"]["Ghi chú"].value
 
 
-def test_count_format_shows_vietnamese_grouping():
-    # Babel's vi group symbol as a literal: 45600 -> "45.600", 1452500 -> "1.452.500".
-    assert count_format() == "[>=1000000]#\\.###\\.###;[>=1000]#\\.###;0"
+def test_count_format_is_a_real_number_format_tagged_vietnamese():
+    # A grouping format (no literal dot) tagged vi-VN: LibreOffice shows 45.600 (see the
+    # PDF test below), Excel its own locale's separators; the cell stays a number.
+    assert count_format() == "[$-42A]#,##0"
+    assert "\\." not in count_format() and '"."' not in count_format()
+
+
+def test_every_sheet_is_set_up_for_a4_printing(workbook):
+    for sheet in workbook.worksheets:
+        assert sheet.print_area, sheet.title
+        assert sheet.page_setup.paperSize == 9, sheet.title  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows, sheet.title  # the header row on every page
+        assert "&P" in sheet.oddFooter.center.text
+    assert workbook[SUMMARY_SHEET].page_setup.orientation == "landscape"
+    assert workbook[MISSING_SHEET].page_setup.orientation == "portrait"
+    # Wrapped messages get taller rows (no overlap): every long message's row is set.
+    issues = workbook[ISSUES_SHEET]
+    for row in issues.iter_rows(min_row=6):
+        message = row[8].value
+        if message and len(message) > 60:
+            assert issues.row_dimensions[row[0].row].height >= 26, message
+
+
+def test_workbook_pdf_shows_vietnamese_numbers(ws, tmp_path):
+    import shutil
+    import subprocess
+
+    from reports.docx_report import soffice
+
+    if soffice() is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler-utils missing")
+    source = ws.output / MONTH / f"bao_cao_{MONTH}.xlsx"
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(source)],
+        capture_output=True, timeout=180, check=True,
+    )  # fmt: skip
+    pdf = tmp_path / f"bao_cao_{MONTH}.pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for figure in ("45.600", "21.458", "66.000", "294.021", "190.759"):
+        assert figure in text, figure
+    assert "45,600" not in text and "21,458" not in text
+    pages = text.count("\f")
+    assert pages <= len(load_workbook(source).worksheets), pages  # one page per sheet
 
 
 def test_indicator_sheets_add_up_and_columns_fit(workbook):
