@@ -71,15 +71,6 @@ def dbt_target_path(paths: PipelinePaths) -> Path:
     return DBT_PROJECT_DIR / "target" / f"deployment-{key}"
 
 
-# Marts whose materialisation carries a summary the data team reads in the UI.
-SUMMARISED_MARTS = (
-    "fct_file_ingestion",
-    "fct_data_quality_issues",
-    "fct_indicator_progress",
-    "fct_period_closures",
-)
-
-
 def _md_cell(value: Any) -> str:
     return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -182,10 +173,10 @@ def warehouse_models(
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
-    # dbt holds the build file's write lock until it exits, so the summarised marts'
-    # events wait until then, and every event after the first of them (Dagster wants a
-    # multi-asset's outputs in dependency order); what comes before streams.
-    held: list[tuple[str, Any]] = []
+    # dbt holds the build file's write lock until it exits, so what the UI shows of each
+    # table (rows, columns, months) can only be read after that: every model's event
+    # waits for the end of the build (a few seconds) and leaves with its table's facts.
+    held: list[tuple[dg.AssetKey | None, Any]] = []
     try:
         with paths.dbt_environ():
             # dbt's unit tests check the SQL against fixed inputs, not the data: they run
@@ -196,24 +187,61 @@ def warehouse_models(
                 target_path=dbt_target_path(paths),
             )
             for event in invocation.stream():
-                key = _event_asset_key(context, event)
-                summarised = (
-                    key is not None and key.path[0] == "marts" and key.path[-1] in SUMMARISED_MARTS
-                )
-                if summarised or held:
-                    held.append((key.path[-1] if summarised else "", event))
-                else:
-                    yield event
+                held.append((_event_asset_key(context, event), event))
     except Exception:
         yield from (event for _, event in held)  # what did build is still recorded
         raise
     try:
-        summaries = mart_summaries(paths.build_db) if held else {}
+        facts = table_facts(paths.build_db, [key for key, _ in held if key is not None])
+        summaries = mart_summaries(paths.build_db)
     except Exception as error:  # a summary never fails the run
-        context.log.warning(f"no UI summary for the marts: {error}")
-        summaries = {}
-    for name, event in held:
-        yield _with_summary(event, summaries.get(name, {}))
+        context.log.warning(f"no UI summary for the tables: {error}")
+        facts, summaries = {}, {}
+    for key, event in held:
+        extra = {}
+        if key is not None:
+            summary = summaries.get(key.path[-1], {}) if key.path[0] == "marts" else {}
+            extra = {**facts.get(key, {}), **summary}
+        yield _with_summary(event, extra)
+
+
+def table_facts(build_db: Path, keys: Sequence[dg.AssetKey]) -> dict[dg.AssetKey, dict]:
+    """Row count, columns and the months a table covers, read from the finished build
+    (one read-only connection): the asset page shows what each table holds."""
+    import duckdb
+
+    facts: dict[dg.AssetKey, dict] = {}
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for schema, table, column, data_type in con.execute(
+            "select table_schema, table_name, column_name, data_type "
+            "from information_schema.columns order by table_schema, table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append((column, data_type))
+        for key in keys:
+            if len(key.path) != 2 or tuple(key.path) not in columns:
+                continue
+            schema, table = key.path
+            table_columns = columns[(schema, table)]
+            names = [name for name, _ in table_columns]
+            month_column = next((c for c in ("as_of", "period") if c in names), None)
+            query = f'select count(*) from "{schema}"."{table}"'
+            if month_column:
+                query = (
+                    f'select count(*), strftime(min("{month_column}"), \'%Y-%m\'), '
+                    f'strftime(max("{month_column}"), \'%Y-%m\') from "{schema}"."{table}"'
+                )
+            row = con.execute(query).fetchone()
+            entry: dict[str, Any] = {
+                "dagster/row_count": int(row[0]),
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[dg.TableColumn(name, data_type) for name, data_type in table_columns]
+                ),
+            }
+            if month_column and row[1]:
+                entry["months_covered"] = f"{row[1]} → {row[2]}"
+            facts[key] = entry
+    return facts
 
 
 def _event_asset_key(context: dg.AssetExecutionContext, event: Any) -> dg.AssetKey | None:

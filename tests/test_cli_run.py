@@ -161,6 +161,15 @@ def test_ui_metadata_of_the_run(story):
     assert "| CT3 | 2024-01..2024-12 | 21458" in metadata("marts", "fct_indicator_progress")[
         "province_progress"
     ]
+    # Every table's page shows what it holds (issue #18): rows, columns, months.
+    progress = metadata("marts", "fct_indicator_progress")
+    assert progress["dagster/row_count"] > 0
+    assert [c.name for c in progress["dagster/column_schema"].columns][:3] == [
+        "unit_code", "as_of", "indicator_code"
+    ]
+    assert progress["months_covered"] == "2024-01 → 2024-04"
+    staging = metadata("staging", "stg_reference__units")
+    assert staging["dagster/row_count"] == 12 and "months_covered" not in staging
     ingestion = metadata("raw", "inbox_files")
     assert ingestion["files_seen"] == 40 and ingestion["files_new"] == 40
     assert RESUBMISSION in ingestion["new_files"]
