@@ -66,7 +66,26 @@ def derive_indicator_progress(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_measure_monthly(con) -> pd.DataFrame:
-    return con.execute("select * from marts.fct_measure_monthly").df()
+    """Each stored value with whether its unit was a reporting unit in that month: active,
+    not the root and not a group then (CONTRACT §10: a node is a group in the months it has
+    an active child, and its own report is rejected; before or after those months it may
+    have reported as a leaf, so dim_unit's level, which says "has or had children", is
+    not the test)."""
+    return con.execute(
+        """
+        select monthly.*,
+            coalesce(
+                bridge.descendant_is_active and not bridge.descendant_is_group
+                    and bridge.ancestor_depth > 0,
+                false
+            ) as reported_by_a_leaf
+        from marts.fct_measure_monthly as monthly
+        left join intermediate.int_unit_bridge as bridge
+            on bridge.ancestor_code = monthly.unit_code
+            and bridge.descendant_code = monthly.unit_code
+            and bridge.period = monthly.period
+        """
+    ).df()
 
 
 def read_submission_status(con) -> pd.DataFrame:
@@ -161,10 +180,6 @@ def read_reference(con) -> dict[str, pd.DataFrame]:
 
 
 def derive_reference_units(units: pd.DataFrame) -> pd.DataFrame:
-    units = units.copy()
-    units["is_root_count"] = units["is_root"].fillna(False).astype(int)
-    known = set(units["unit_code"].dropna())
-    units["parent_known"] = units["parent_code"].isna() | units["parent_code"].isin(known)
-    ordered = units["active_to"].isna() | (units["active_to"] >= units["active_from"])
-    units["active_window_ordered"] = ordered.fillna(False).astype(bool)
-    return units
+    """units.csv's rules live in the reader (ingestion/reference_files.py); nothing to
+    derive for the (empty) units suite."""
+    return units.copy()

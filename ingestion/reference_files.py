@@ -13,7 +13,18 @@ is decoded and checked by one set of rules:
 - `settings.csv` gives `submission_deadline_day` once, a whole number 1..31;
 - `closures.csv`: `period` is `YYYY-MM`, `closed_at` an ISO date-time to the second
   (offset optional, Asia/Ho_Chi_Minh when none) or empty (= reopen);
-- `unit_changes.csv`: `effective_from` is `YYYY-MM`, `share` a number in 0..1.
+- `units.csv` (the tree, CONTRACT §3, §10): `unit_code` given and unique, `active_from`
+  `YYYY-MM`, `active_to` empty or `YYYY-MM` and not before `active_from`; exactly one
+  root; every `parent_code` a unit of the file; no cycle; every unit active only while
+  its parent is (`active_from` not before the parent's, `active_to` not after it, and
+  not open while the parent has ended);
+- `unit_changes.csv`: `effective_from` is `YYYY-MM`, `share` a number in 0..1; across
+  files (`read_reference`, `snapshot_reference`): both units known, not the same unit, a
+  pair once, the predecessor ended the month before `effective_from` and the successor
+  active in that month.
+
+These are the only place the tree's rules are checked (docs/organisation.md): a bad
+tree stops the run before dbt, the published warehouse untouched.
 
 A problem raises `ReferenceFileError`, whose text is one line naming the file, the
 line when there is one, and what is wrong, in Vietnamese:
@@ -99,6 +110,7 @@ REQUIRED_FILE_NAMES = tuple(s.file_name for s in REFERENCE_FILES.values() if s.r
 
 DEADLINE_KEY = "submission_deadline_day"
 NOT_UTF8 = "tệp không phải UTF-8: hãy lưu lại dưới dạng CSV UTF-8"
+MAX_DEPTH = 64  # levels below the root; int_unit_paths walks no further
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Date, `T` or a space, time to the second (fraction allowed), offset optional.
 ISO_DATETIME = re.compile(
@@ -109,7 +121,7 @@ ISO_DATETIME = re.compile(
 class ReferenceFileError(ValueError):
     """Invalid reference data: `str(error)` is the one line shown to the data team."""
 
-    def __init__(self, file_name: str, problem: str, line: int | None = None) -> None:
+    def __init__(self, file_name: str, problem: str, line: int | str | None = None) -> None:
         self.file_name = file_name
         self.line = line
         self.problem = problem
@@ -235,9 +247,12 @@ def read_reference_file(folder: Path, name: str) -> ReferenceTable:
 
 
 def read_reference(folder: Path) -> dict[str, ReferenceTable]:
-    """Every reference file, validated, in REFERENCE_FILES order; the first problem
-    raises ReferenceFileError."""
-    return {name: read_reference_file(folder, name) for name in REFERENCE_FILES}
+    """Every reference file, validated, in REFERENCE_FILES order, then the rules that
+    read two files (unit_changes.csv against units.csv); the first problem raises
+    ReferenceFileError."""
+    tables = {name: read_reference_file(folder, name) for name in REFERENCE_FILES}
+    validate_unit_changes_against_units(tables["unit_changes"], tables["units"])
+    return tables
 
 
 # --- per-file rules --------------------------------------------------------------------
@@ -327,7 +342,180 @@ def _validate_unit_changes(table: ReferenceTable) -> None:
         row["share"] = share
 
 
+# --- the tree (units.csv) and its history (unit_changes.csv), CONTRACT §10 ---------------
+
+
+@dataclass(frozen=True)
+class UnitPeriod:
+    code: str
+    parent: str
+    start: str  # YYYY-MM (text compares as months)
+    end: str  # YYYY-MM, or "" while active
+    line: int
+
+
+def _months(start: str, end: str) -> str:
+    return f"{start}..{end or '(nay / open)'}"
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
+def unit_periods(table: ReferenceTable) -> dict[str, UnitPeriod]:
+    """units.csv's rows by code (codes as dbt's staging reads them: trimmed, upper case)."""
+    return {
+        row["unit_code"].strip().upper(): UnitPeriod(
+            row["unit_code"].strip().upper(),
+            row["parent_code"].strip().upper(),
+            row["active_from"],
+            row["active_to"],
+            line,
+        )
+        for row, line in zip(table.rows, table.lines, strict=True)
+    }
+
+
+def _validate_units(table: ReferenceTable) -> None:
+    name = table.file_name
+    seen: dict[str, int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        code = row["unit_code"].strip().upper()
+        if not code:
+            raise ReferenceFileError(name, "unit_code trống / unit_code is empty", line)
+        if code in seen:
+            raise ReferenceFileError(
+                name, f"unit_code {code} lặp lại (đã có ở dòng {seen[code]}) / duplicate", line
+            )
+        seen[code] = line
+        if not MONTH_PATTERN.match(row["active_from"]):
+            raise ReferenceFileError(
+                name, f"active_from '{row['active_from']}' của {code} không phải tháng YYYY-MM",
+                line,
+            )
+        if row["active_to"] and not MONTH_PATTERN.match(row["active_to"]):
+            raise ReferenceFileError(
+                name, f"active_to '{row['active_to']}' của {code} không phải tháng YYYY-MM", line
+            )
+        if row["active_to"] and row["active_to"] < row["active_from"]:
+            raise ReferenceFileError(
+                name,
+                f"active_to {row['active_to']} của {code} trước active_from {row['active_from']}",
+                line,
+            )
+    units = unit_periods(table)
+    roots = [unit for unit in units.values() if not unit.parent]
+    if not roots:
+        raise ReferenceFileError(
+            name, "không có đơn vị gốc (dòng có parent_code trống); phải có đúng một / no root"
+        )
+    if len(roots) > 1:
+        raise ReferenceFileError(
+            name,
+            f"có {len(roots)} đơn vị gốc ({', '.join(u.code for u in roots)}); phải có đúng "
+            "một dòng có parent_code trống / more than one root",
+            ", ".join(str(u.line) for u in roots),
+        )
+    for unit in units.values():
+        if unit.parent and unit.parent not in units:
+            raise ReferenceFileError(
+                name,
+                f"parent_code {unit.parent} của {unit.code} không có trong units.csv "
+                "/ unknown parent",
+                unit.line,
+            )
+    for unit in units.values():  # a walk up from every unit reaches the root, or loops
+        path = [unit.code]
+        while units[path[-1]].parent:
+            parent = units[path[-1]].parent
+            if parent in path:
+                loop = path[path.index(parent):] + [parent]
+                raise ReferenceFileError(
+                    name,
+                    f"vòng lặp cấp trên {' → '.join(loop)}: không đơn vị nào trong vòng nối "
+                    "tới đơn vị gốc / a cycle in parent_code",
+                    ", ".join(str(units[code].line) for code in loop[:-1]),
+                )
+            path.append(parent)
+        if len(path) - 1 > MAX_DEPTH:  # dbt's walk up the tree (int_unit_paths) stops there
+            raise ReferenceFileError(
+                name,
+                f"{unit.code} ở cấp {len(path) - 1} dưới đơn vị gốc; tối đa {MAX_DEPTH} cấp "
+                "/ the tree is too deep",
+                unit.line,
+            )
+    for unit in units.values():
+        if not unit.parent:
+            continue
+        parent = units[unit.parent]
+        if unit.start < parent.start or (
+            parent.end and (not unit.end or unit.end > parent.end)
+        ):
+            raise ReferenceFileError(
+                name,
+                f"{unit.code} hoạt động {_months(unit.start, unit.end)} ngoài thời gian hoạt "
+                f"động của cấp trên {parent.code} {_months(parent.start, parent.end)} "
+                f"(dòng {parent.line}) / active outside its parent's active period",
+                unit.line,
+            )
+
+
+def validate_unit_changes_against_units(changes: ReferenceTable, units: ReferenceTable) -> None:
+    """unit_changes.csv's rows name known units, a predecessor that ended the month before
+    `effective_from` and a successor active in that month (CONTRACT §10)."""
+    name = changes.file_name
+    periods = unit_periods(units)
+    pairs: dict[tuple[str, str], int] = {}
+    for row, line in zip(changes.rows, changes.lines, strict=True):
+        source, target = row["from_unit_code"].upper(), row["to_unit_code"].upper()
+        for column, code in (("from_unit_code", source), ("to_unit_code", target)):
+            if code not in periods:
+                raise ReferenceFileError(
+                    name, f"{column} {code} không có trong units.csv / unknown unit", line
+                )
+        if source == target:
+            raise ReferenceFileError(
+                name, f"{source} không thể kế thừa chính nó / a unit cannot succeed itself", line
+            )
+        if (source, target) in pairs:
+            raise ReferenceFileError(
+                name,
+                f"cặp {source} → {target} lặp lại (đã có ở dòng {pairs[source, target]}) "
+                "/ duplicate pair",
+                line,
+            )
+        pairs[source, target] = line
+        predecessor, successor = periods[source], periods[target]
+        effective = row["effective_from"]
+        if not predecessor.end:
+            raise ReferenceFileError(
+                name,
+                f"đơn vị cũ {source} chưa có active_to trong units.csv (dòng "
+                f"{predecessor.line}) nên không thể có đơn vị kế thừa từ {effective} "
+                "/ the predecessor has not ended",
+                line,
+            )
+        if effective != next_month(predecessor.end):
+            raise ReferenceFileError(
+                name,
+                f"effective_from {effective} phải là tháng ngay sau active_to "
+                f"{predecessor.end} của {source} ({next_month(predecessor.end)}) "
+                "/ effective_from must be the month after the predecessor's end",
+                line,
+            )
+        if effective < successor.start or (successor.end and effective > successor.end):
+            raise ReferenceFileError(
+                name,
+                f"đơn vị kế thừa {target} không hoạt động trong tháng {effective} "
+                f"({_months(successor.start, successor.end)}, units.csv dòng {successor.line}) "
+                "/ the successor is not active at effective_from",
+                line,
+            )
+
+
 VALIDATORS = {
+    "units": _validate_units,
     "settings": _validate_settings,
     "closures": _validate_closures,
     "unit_changes": _validate_unit_changes,

@@ -175,7 +175,7 @@ def measure_monthly_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
         units = {
             code
             for (code,) in con.execute(
-                "select unit_code from marts.dim_unit where level = 'unit'"
+                "select unit_code from marts.dim_unit where level <> 'province'"
             ).fetchall()
         }
         measures = {

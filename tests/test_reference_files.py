@@ -232,6 +232,152 @@ def test_an_invalid_file_writes_nothing(reference, tmp_path):
     assert after == before
 
 
+# ------------------------------------------------------------------ the tree (CONTRACT §10)
+
+UNITS_HEADER = "unit_code,unit_name,unit_type,parent_code,active_from,active_to\n"
+TREE = (
+    "P,Tỉnh Đoàn,tinh_doan,,2022-01,\n"
+    "G,Cụm G,cum,P,2022-01,2025-06\n"
+    "A,Huyện A,huyen,G,2022-01,2025-06\n"
+    "B,Huyện B,huyen,G,2022-01,2025-06\n"
+    "X1,Xã X1,xa,P,2025-07,\n"
+    "X2,Xã X2,xa,P,2025-07,\n"
+)
+CHANGES_HEADER = "from_unit_code,to_unit_code,effective_from,share\n"
+
+
+def write_tree(folder, units=TREE, changes=None):
+    (folder / "units.csv").write_text(UNITS_HEADER + units, encoding="utf-8")
+    if changes is not None:
+        (folder / "unit_changes.csv").write_text(CHANGES_HEADER + changes, encoding="utf-8")
+
+
+def test_a_tree_with_history_reads(reference, tmp_path):
+    write_tree(reference, changes="A,X1,2025-07,1\nB,X1,2025-07,0.6\nB,X2,2025-07,0.4\n")
+    snapshot = snapshot_reference(reference, tmp_path / "snap")
+    assert len(snapshot.tables["unit_changes"].rows) == 3
+
+
+@pytest.mark.parametrize(
+    ("units", "expected"),
+    [
+        (
+            TREE + "Q,Tỉnh Đoàn khác,tinh_doan,,2022-01,\n",
+            "units.csv dòng 2, 8: có 2 đơn vị gốc (P, Q); phải có đúng một dòng có "
+            "parent_code trống / more than one root",
+        ),
+        (
+            TREE.replace("P,Tỉnh Đoàn,tinh_doan,,", "P,Tỉnh Đoàn,tinh_doan,X1,"),
+            "units.csv: không có đơn vị gốc (dòng có parent_code trống); phải có đúng một "
+            "/ no root",
+        ),
+        (
+            TREE + "C,Huyện C,huyen,ZZ,2022-01,\n",
+            "units.csv dòng 8: parent_code ZZ của C không có trong units.csv / unknown parent",
+        ),
+        (
+            TREE + "C,Cụm C,cum,D,2022-01,\nD,Cụm D,cum,E,2022-01,\nE,Cụm E,cum,C,2022-01,\n",
+            "units.csv dòng 8, 9, 10: vòng lặp cấp trên C → D → E → C: không đơn vị nào "
+            "trong vòng nối tới đơn vị gốc / a cycle in parent_code",
+        ),
+        (
+            TREE + "C,Cụm C,cum,C,2022-01,\n",
+            "units.csv dòng 8: vòng lặp cấp trên C → C",
+        ),
+        (  # starts before its parent
+            TREE.replace("X1,Xã X1,xa,P,2025-07,", "X1,Xã X1,xa,X2,2025-06,"),
+            "units.csv dòng 6: X1 hoạt động 2025-06..(nay / open) ngoài thời gian hoạt động "
+            "của cấp trên X2 2025-07..(nay / open) (dòng 7) / active outside its parent's "
+            "active period",
+        ),
+        (  # still open while its parent ended
+            TREE.replace("A,Huyện A,huyen,G,2022-01,2025-06", "A,Huyện A,huyen,G,2022-01,"),
+            "units.csv dòng 4: A hoạt động 2022-01..(nay / open) ngoài thời gian hoạt động "
+            "của cấp trên G 2022-01..2025-06 (dòng 3)",
+        ),
+        (  # ends after its parent
+            TREE.replace("B,Huyện B,huyen,G,2022-01,2025-06", "B,Huyện B,huyen,G,2022-01,2025-07"),
+            "units.csv dòng 5: B hoạt động 2022-01..2025-07 ngoài thời gian hoạt động của "
+            "cấp trên G 2022-01..2025-06",
+        ),
+        (
+            TREE + "a ,Trùng,huyen,P,2022-01,\n",  # dbt reads codes trimmed, upper case
+            "units.csv dòng 8: unit_code A lặp lại (đã có ở dòng 4) / duplicate",
+        ),
+        (
+            TREE + "C,Huyện C,huyen,P,2022,\n",
+            "units.csv dòng 8: active_from '2022' của C không phải tháng YYYY-MM",
+        ),
+        (
+            TREE + "C,Huyện C,huyen,P,2022-05,2022-04\n",
+            "units.csv dòng 8: active_to 2022-04 của C trước active_from 2022-05",
+        ),
+    ],
+    ids=["two_roots", "no_root", "unknown_parent", "cycle", "own_parent", "starts_before_parent",
+         "open_after_parent_ended", "ends_after_parent", "duplicate_code", "bad_month",
+         "ends_before_start"],
+)  # fmt: skip
+def test_tree_errors_are_one_line_naming_the_rows(reference, units, expected):
+    write_tree(reference, units)
+    assert error_of(reference, "units").startswith(expected)
+
+
+def test_a_tree_deeper_than_dbt_walks_is_refused(reference):
+    chain = "".join(f"N{i},Cấp {i},cum,{'P' if i == 1 else f'N{i - 1}'},2022-01,\n"
+                    for i in range(1, 66))  # fmt: skip
+    write_tree(reference, TREE + chain)
+    assert "N65 ở cấp 65 dưới đơn vị gốc; tối đa 64 cấp" in error_of(reference, "units")
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            "A,X1,2025-07,1\nZZ,X2,2025-07,1\n",
+            "unit_changes.csv dòng 3: from_unit_code ZZ không có trong units.csv / unknown unit",
+        ),
+        (
+            "A,XX,2025-07,1\n",
+            "unit_changes.csv dòng 2: to_unit_code XX không có trong units.csv / unknown unit",
+        ),
+        (
+            "A,X1,2025-08,1\n",
+            "unit_changes.csv dòng 2: effective_from 2025-08 phải là tháng ngay sau active_to "
+            "2025-06 của A (2025-07) / effective_from must be the month after the "
+            "predecessor's end",
+        ),
+        (
+            "X1,X2,2025-07,1\n",
+            "unit_changes.csv dòng 2: đơn vị cũ X1 chưa có active_to trong units.csv (dòng 6) "
+            "nên không thể có đơn vị kế thừa từ 2025-07 / the predecessor has not ended",
+        ),
+        (
+            "A,B,2025-07,1\n",
+            "unit_changes.csv dòng 2: đơn vị kế thừa B không hoạt động trong tháng 2025-07 "
+            "(2022-01..2025-06, units.csv dòng 5) / the successor is not active at "
+            "effective_from",
+        ),
+        ("A,A,2025-07,1\n", "unit_changes.csv dòng 2: A không thể kế thừa chính nó"),
+        ("A,X1,2025-07,0.5\na,x1,2025-07,0.5\n", "unit_changes.csv dòng 3: cặp A → X1 lặp lại"),
+    ],
+    ids=["unknown_from", "unknown_to", "effective_mismatch", "predecessor_open",
+         "successor_inactive", "itself", "duplicate_pair"],
+)  # fmt: skip
+def test_unit_changes_errors_name_the_row(reference, changes, expected):
+    write_tree(reference, changes=changes)
+    with pytest.raises(ReferenceFileError) as caught:
+        read_reference(reference)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith(expected)
+
+
+def test_the_cross_file_check_runs_before_the_snapshot_is_written(reference, tmp_path):
+    write_tree(reference, changes="A,X1,2025-08,1\n")
+    with pytest.raises(ReferenceFileError):
+        snapshot_reference(reference, tmp_path / "snap")
+    assert not any((tmp_path / "snap").glob("*.csv"))
+
+
 # ------------------------------------------------------------------ end to end (slow)
 
 
@@ -239,47 +385,88 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.slow
-def test_run_with_a_broken_units_csv_is_one_line(sample_workspace):
-    """`dean5299 run` after a good run: a units.csv without parent_code fails with one
-    line on stderr naming the file, exit 1, the published warehouse unchanged."""
-    ws = sample_workspace
+@pytest.fixture(scope="module")
+def published_sample(tmp_path_factory, dbt_manifest):
+    """The shipped sample, run once: each test breaks its reference folder, runs again,
+    and puts the folder back."""
+    import sys
+
+    from conftest import Workspace
+
+    sys.path.insert(0, str(SAMPLE))
+    from sample_mtimes import restore_mtimes
+
+    ws = Workspace(tmp_path_factory.mktemp("reference_e2e"))
+    shutil.copytree(SAMPLE / "inbox", ws.inbox)
+    shutil.copytree(SAMPLE / "reference", ws.reference)
+    restore_mtimes(ws.inbox, SAMPLE / "inbox_mtimes.csv")
     first = ws.run_cli("run", "--as-of", "2024-04")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    return ws
+
+
+def _units_without_parent_code(text: str) -> str:
+    lines = text.splitlines()
+    drop = lines[0].split(",").index("parent_code")
+    return "\n".join(
+        ",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines
+    ) + "\n"
+
+
+SAMPLE_BREAKS = {
+    "missing_column": (
+        "units.csv", _units_without_parent_code, "units.csv: thiếu cột parent_code",
+    ),
+    "two_roots": (
+        "units.csv",
+        lambda text: text + "TD2,Tỉnh Đoàn thứ hai,tinh_doan,,2022-01,\n",
+        "units.csv dòng 2, 14: có 2 đơn vị gốc (TDBA, TD2)",
+    ),
+    "cycle": (
+        "units.csv",
+        lambda text: text + "C1,Cụm 1,cum,C2,2022-01,\nC2,Cụm 2,cum,C1,2022-01,\n",
+        "units.csv dòng 14, 15: vòng lặp cấp trên C1 → C2 → C1",
+    ),
+    "unknown_successor": (
+        "unit_changes.csv",
+        lambda _: CHANGES_HEADER + "HTH,HXX,2024-01,1\n",
+        "unit_changes.csv dòng 2: to_unit_code HXX không có trong units.csv",
+    ),
+    "effective_from_mismatch": (
+        "unit_changes.csv",
+        lambda _: CHANGES_HEADER + "HTH,HNS,2024-03,1\n",  # HTH ended 2023-12
+        "unit_changes.csv dòng 2: effective_from 2024-03 phải là tháng ngay sau active_to "
+        "2023-12 của HTH (2024-01)",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(SAMPLE_BREAKS))
+def test_a_bad_reference_folder_is_one_line_and_keeps_the_warehouse(published_sample, case):
+    """`dean5299 run` after a good run: the reader refuses the folder before dbt runs, one
+    line on stderr naming the file and the rows, exit 1, the published warehouse and
+    dbt's reference snapshot unchanged."""
+    ws = published_sample
+    file_name, breaker, expected = SAMPLE_BREAKS[case]
+    path = ws.reference / file_name
+    original = path.read_bytes() if path.exists() else None
     published = _digest(ws.warehouse)
     snapshot = ws.warehouse.with_name(ws.warehouse.name + ".reference")
     snapshot_before = {p.name: _digest(p) for p in snapshot.iterdir() if p.is_file()}
-
-    units = ws.reference / "units.csv"
-    lines = units.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    drop = header.index("parent_code")
-    units.write_text(
-        "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines)
-        + "\n",
-        encoding="utf-8",
-    )
-    result = ws.run_cli("run", "--as-of", "2024-04")
+    path.write_text(breaker(original.decode("utf-8") if original else ""), encoding="utf-8")
+    try:
+        result = ws.run_cli("run", "--as-of", "2024-04")
+    finally:
+        if original is None:
+            path.unlink()
+        else:
+            path.write_bytes(original)
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 1, result.stderr
-    assert errors[0].startswith("Lỗi / error: units.csv: thiếu cột parent_code"), errors[0]
+    assert errors[0].startswith(f"Lỗi / error: {expected}"), errors[0]
+    assert "kho đã công bố giữ nguyên" in errors[0]
     assert "Traceback" not in result.stdout + result.stderr
     assert _digest(ws.warehouse) == published
     assert {p.name: _digest(p) for p in snapshot.iterdir() if p.is_file()} == snapshot_before
-
-
-@pytest.mark.slow
-def test_a_failed_reference_check_is_its_own_line(sample_workspace):
-    """A second root passes the reader (the file is well formed) and fails dbt's blocking
-    test assert_reference_has_one_root: its own line on stderr, not dbt's."""
-    ws = sample_workspace
-    with (ws.reference / "units.csv").open("a", encoding="utf-8") as units:
-        units.write("TD2,Tỉnh Đoàn thứ hai,tinh_doan,,2022-01,\n")
-    result = ws.run_cli("run", "--as-of", "2024-04")
-    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
-    errors = result.stderr.strip().splitlines()
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith("Lỗi / error: units.csv: phải có đúng một đơn vị gốc"), errors[0]
-    assert "assert_reference_has_one_root — units.csv" in result.stdout
-    assert not ws.warehouse.exists()

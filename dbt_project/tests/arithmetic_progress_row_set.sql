@@ -1,7 +1,8 @@
 -- Blocking: fct_indicator_progress has exactly the rows of CONTRACT §6 and §10 - every
 -- node active in the as-of month (the root, each group, each unit) with the windows set
--- on the root, on itself or on any node of its subtree (int_unit_paths, the static tree;
--- activity read here from units.csv, not from int_unit_bridge), every as-of month of the
+-- on the root, on itself, on any node of its subtree (int_unit_paths, the static tree;
+-- activity read here from units.csv, not from int_unit_bridge) or, for a successor, on a
+-- predecessor when the window contains effective_from, every as-of month of the
 -- run inside each window - no row missing (a join that drops rows) and none too many (a
 -- fan-out, a merged unit).
 with units as (
@@ -31,6 +32,12 @@ expected as (
             or exists (
                 select 1 from {{ ref('int_unit_paths') }} as paths
                 where paths.ancestor_code = units.unit_code and paths.descendant_code = targets.unit_code
+            )
+            or exists (  -- a successor: a predecessor's window that contains effective_from
+                select 1 from {{ ref('stg_reference__unit_changes') }} as changes
+                where changes.to_unit_code = units.unit_code
+                    and changes.from_unit_code = targets.unit_code
+                    and changes.effective_from between targets.window_start and targets.window_end
             )
         )
 ),

@@ -1,13 +1,11 @@
 -- The target of each progress row, in the scope's own terms (CONTRACT §3, §10), one rule
 -- for every scope (the root is the top group, nothing more):
--- - count kinds: the scope's own row; else the sum of its children's targets for that
---   window, where a child enters with its own target, else with the sum of its own
---   children's (so: every target row below the scope that no node in between overrides
---   with a row of its own), counting only children active in some month of the window
---   (at every level of the path); NULL when none has one. The derived target carries
---   the sum of the same rows' baselines (the scope's numerator sums their counts, so it
---   carries what they had achieved before the data, too). A count target applies to its
---   own node alone.
+-- - count kinds: the scope's own row; else, for a successor and a window that contains
+--   its effective_from, share x its predecessors' targets (no baseline); else the sum of
+--   its children's targets for that window (int_child_targets_summed), which carries the
+--   sum of the same rows' baselines (the scope's numerator sums their counts, so it
+--   carries what they had achieved before the data, too); NULL when none has one. A
+--   count target applies to its own node alone.
 -- - rate and population_share: the scope's own row, else the nearest ancestor's;
 --   population_share becomes a count: share % x population 14+ of the as-of year, the
 --   population being the scope's own row, else the sum of its subtree's rows for that
@@ -28,49 +26,24 @@ indicators as (
     select * from {{ ref('indicators') }}
 ),
 
-count_holders as (
-    select targets.unit_code, targets.indicator_code, targets.window_start, targets.window_end,
-        targets.target_value, targets.baseline
-    from targets
+-- A group without a count target of its own: its children's (int_child_targets_summed).
+derived_counts as (
+    select unit_code, indicator_code, window_start, window_end, target_value, baseline
+    from {{ ref('int_child_targets_summed') }}
+),
+
+-- A successor without a count target of its own for a window that contains its
+-- effective_from: share x each predecessor's own target for that window, summed over
+-- its predecessors (CONTRACT §10). No baseline: the successor's count is its own months
+-- only. Never summed upward (int_child_targets_summed reads targets.csv alone).
+share_counts as (
+    select changes.to_unit_code as unit_code, targets.indicator_code, targets.window_start,
+        targets.window_end, sum(changes.share * targets.target_value) as target_value
+    from {{ ref('stg_reference__unit_changes') }} as changes
+    inner join targets on targets.unit_code = changes.from_unit_code
     inner join indicators using (indicator_code)
     where indicators.target_kind = 'count' and targets.target_value is not null
-),
-
--- A holder's row enters a scope's derived sum when every node from the scope's child down
--- to the holder is active in some month of the window, and no node strictly between the
--- scope and the holder holds a row of its own for that window.
-entering as (
-    select paths.ancestor_code as unit_code, holders.indicator_code, holders.window_start,
-        holders.window_end, holders.target_value, holders.baseline
-    from paths
-    inner join count_holders as holders on holders.unit_code = paths.descendant_code
-    where paths.depth_difference >= 1
-        and not exists (
-            select 1
-            from paths as below_scope
-            inner join paths as at_or_above_holder
-                on at_or_above_holder.ancestor_code = below_scope.descendant_code
-                and at_or_above_holder.descendant_code = paths.descendant_code
-            left join count_holders as between_holder
-                on between_holder.unit_code = below_scope.descendant_code
-                and between_holder.indicator_code = holders.indicator_code
-                and between_holder.window_start = holders.window_start
-                and between_holder.window_end = holders.window_end
-            where below_scope.ancestor_code = paths.ancestor_code
-                and below_scope.depth_difference >= 1
-                and (
-                    coalesce(below_scope.descendant_active_from, holders.window_end) > holders.window_end
-                    or coalesce(below_scope.descendant_active_to, holders.window_start) < holders.window_start
-                    or (at_or_above_holder.depth_difference >= 1 and between_holder.unit_code is not null)
-                )
-        )
-),
-
-derived_counts as (
-    select unit_code, indicator_code, window_start, window_end,
-        sum(target_value) as target_value,
-        sum(baseline) as baseline
-    from entering
+        and changes.effective_from between targets.window_start and targets.window_end
     group by all
 ),
 
@@ -136,12 +109,14 @@ select
     own.target_value as own_target_value,
     case
         when own.unit_code is not null then coalesce(own.baseline, 0)
+        when indicators.target_kind = 'count' and share_counts.unit_code is not null then 0
         when indicators.target_kind = 'count' then coalesce(derived_counts.baseline, 0)
         else 0
     end as baseline,
     population.population_14_plus,
     case indicators.target_kind
-        when 'count' then coalesce(own.target_value, derived_counts.target_value)
+        when 'count' then
+            coalesce(own.target_value, share_counts.target_value, derived_counts.target_value)
         when 'rate' then coalesce(own.target_value, inherited_shares.target_value)
         when 'population_share' then
             coalesce(own.target_value, inherited_shares.target_value) * population.population_14_plus / 100.0
@@ -158,6 +133,11 @@ left join derived_counts
     and derived_counts.indicator_code = scope_windows.indicator_code
     and derived_counts.window_start = scope_windows.window_start
     and derived_counts.window_end = scope_windows.window_end
+left join share_counts
+    on share_counts.unit_code = scope_windows.unit_code
+    and share_counts.indicator_code = scope_windows.indicator_code
+    and share_counts.window_start = scope_windows.window_start
+    and share_counts.window_end = scope_windows.window_end
 left join inherited_shares
     on inherited_shares.unit_code = scope_windows.unit_code
     and inherited_shares.indicator_code = scope_windows.indicator_code

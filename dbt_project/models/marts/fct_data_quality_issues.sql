@@ -14,6 +14,7 @@
     'dq_revised_after_close',
     'dq_monthly_equals_cumulative',
     'dq_report_from_group',
+    'dq_reorganisation_shares',
 ] %}
 {% for rule_model in rule_models %}
 select rule_id, severity, unit_code, period, measure_code, observed_value, limit_value, message
