@@ -119,7 +119,13 @@ def one_line(error: BaseException) -> str:
 
 def main() -> None:
     # The command modules register themselves on `app` when imported.
-    from orchestration.cli import close_command, run_command, status_command, templates_command  # noqa: F401
+    from orchestration.cli import (  # noqa: F401
+        close_command,
+        receipts_command,
+        run_command,
+        status_command,
+        templates_command,
+    )
 
     try:
         app()
