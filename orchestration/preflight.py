@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -130,6 +131,8 @@ def connection_settings(
     """psycopg2.connect() keyword arguments for one `postgres:` section."""
     if pg.get("postgres_url") is not None:
         url = _value(pg["postgres_url"], env, "postgres_url", config_path)
+        # SQLAlchemy's `postgresql+psycopg2://` is not libpq's: drop the driver name.
+        url = re.sub(r"^postgres(ql)?\+\w+://", "postgresql://", url.strip())
         parts = urlsplit(url)
         return {
             "dsn": url,

@@ -128,7 +128,7 @@ def test_postgres_url_form_that_does_not_answer(ready, tmp_path):
         "storage:\n  postgres:\n    postgres_url:\n      env: DAGSTER_PG_URL\n"
     )
     port = free_port()
-    url = f"postgresql://dagster:pw-not-shown@127.0.0.1:{port}/dagster_runs"
+    url = f"postgresql+psycopg2://dagster:pw-not-shown@127.0.0.1:{port}/dagster_runs"
     result = run_cli(ready, {"DAGSTER_HOME": str(home), "DAGSTER_PG_URL": url})
     line = assert_refused_before_work(ready, result)
     assert f"127.0.0.1:{port}" in line and "'dagster_runs'" in line
