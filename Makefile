@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 AS_OF ?= 2024-04
 
-.PHONY: setup run test lint dev sample benchmark docs clean
+.PHONY: setup run run-reform test lint dev sample benchmark docs clean
 
 setup: $(VENV)/.installed dbt_project/target/manifest.json
 
@@ -21,6 +21,16 @@ dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/mo
 run: setup
 	$(BIN)/python sample/generate_sample.py --restore-mtimes
 	$(BIN)/dean5299 run --as-of $(AS_OF)
+
+# The reform sample (docs/sample.md): its own warehouse, raw store and output folder.
+REFORM_ENV := DEAN5299_INBOX=sample/reform/inbox DEAN5299_REFERENCE=sample/reform/reference \
+	DEAN5299_WAREHOUSE=warehouse/reform/dean5299.duckdb DEAN5299_OUTPUT=output/reform
+run-reform: setup
+	$(BIN)/python sample/reform/generate_reform.py --restore-mtimes
+	$(REFORM_ENV) $(BIN)/dean5299 run --as-of 2025-09
+	$(REFORM_ENV) $(BIN)/dean5299 run --as-of 2025-06
+	$(REFORM_ENV) $(BIN)/dean5299 run --as-of 2025-06 --unit TDBL
+	$(REFORM_ENV) $(BIN)/dean5299 run --as-of 2025-06 --unit TDNL
 
 test: setup
 	$(BIN)/ruff check .

@@ -30,6 +30,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from reports.children_table import (
+    CHILDREN_NOTE,
+    CHILDREN_TITLE,
+    cell_text,
+    children_columns,
+    children_rows,
+)
 from reports.pace import status_of
 from reports.progress_data import ProgressRow, ReportData
 from reports.report_settings import ReportSettings
@@ -624,6 +631,30 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
         )
 
 
+def _children_annex(document, data: ReportData, settings: ReportSettings) -> None:
+    """Phụ lục 3: the direct children's figures (reports/children_table.py), only when a
+    child is a group (a former province, a cluster); otherwise Phụ lục 1 already lists
+    every child."""
+    if not any(child.level == "group" for child in data.children):
+        return
+    paragraph = _para(document, "PHỤ LỤC 3", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    paragraph.paragraph_format.page_break_before = True
+    _para(document, f"{CHILDREN_TITLE} đến hết {month_phrase(data.as_of)}", bold=True,
+          align=WD_ALIGN_PARAGRAPH.CENTER, after=0)  # fmt: skip
+    _para(document, f"(Kèm theo Báo cáo số …-{settings.document_symbol})", italic=True,
+          align=WD_ALIGN_PARAGRAPH.CENTER, after=8)  # fmt: skip
+    codes = [code for code, _ in children_columns(data)]
+    rows, number_of = [], 0
+    for child in children_rows(data):
+        for code, cell in zip(codes, child.cells, strict=True):
+            number_of += 1
+            name = child.unit_name + (" (tổng hợp)" if child.level == "group" else "")
+            rows.append([str(number_of), name, indicator_label(code), cell_text(cell)])
+    _grid_table(document, ["TT", "Đơn vị", "Chỉ tiêu", "Kết quả / chỉ tiêu giao (tỷ lệ đạt)"],
+                rows, [10, 60, 30, 60], size=ANNEX_PT, left_cols=(1, 2))  # fmt: skip
+    _para(document, CHILDREN_NOTE, italic=True, size=ANNEX_PT, before=4)
+
+
 def build_document(data: ReportData, issued_on: date | None = None):
     """The python-docx Document of the month's official report."""
     issued_on = issued_on or datetime.now(TZ).date()
@@ -640,6 +671,7 @@ def build_document(data: ReportData, issued_on: date | None = None):
     _assessment_section(document, data)
     _closing_block(document, settings)
     _annex(document, data, settings)
+    _children_annex(document, data, settings)
     core = document.core_properties
     core.title = f"Báo cáo {subject_line(data.as_of)}"
     core.author = settings.org_name

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from reports.children_table import CHILDREN_TITLE, LEVEL_LABELS, children_rows
 from reports.progress_data import ReportData
 from reports.safe_text import is_formula_like
 from reports.tables import (
@@ -45,6 +46,7 @@ SUMMARY_SHEET = "Tổng hợp"
 ISSUES_SHEET = "Vấn đề dữ liệu"
 REJECTED_SHEET = "Dòng bị loại"
 MISSING_SHEET = "Chưa nộp báo cáo"
+CHILDREN_SHEET = "Đơn vị trực thuộc"
 # Summary: the header row (0-based) and its columns; tests and readers rely on them.
 SUMMARY_HEADER_ROW = 4
 SUMMARY_COLUMNS = [
@@ -415,6 +417,36 @@ def _missing_sheet(workbook, formats, data: ReportData) -> None:
     writer.finish(header, len(columns), row)
 
 
+def _children_sheet(workbook, formats, data: ReportData) -> None:
+    """The scope's direct children, every indicator and window (reports/children_table.py)."""
+    rows = children_rows(data)
+    if not rows:
+        return
+    writer = SheetWriter(workbook, workbook.add_worksheet(CHILDREN_SHEET), formats)
+    _title(writer, data, CHILDREN_TITLE.upper())
+    columns = ["Mã đơn vị", "Đơn vị", "Loại", "Mã chỉ tiêu", "Kỳ chỉ tiêu", "Kết quả thực hiện",
+               "Chỉ tiêu giao", "Tỷ lệ đạt"]  # fmt: skip
+    header = 4
+    writer.header(header, columns)
+    row = header
+    order = {r.unit_code: index for index, r in enumerate(rows)}  # groups first, by name
+    for child in sorted(data.children, key=lambda c: (c.window_key, order[c.unit_code])):
+        row += 1
+        writer.text(row, 0, child.unit_code)
+        writer.text(row, 1, child.unit_name)
+        writer.text(row, 2, LEVEL_LABELS.get(child.level, child.level))
+        writer.text(row, 3, child.indicator_code)
+        writer.text(row, 4, window_text(child.window_start, child.window_end))
+        if child.target_kind == "rate":
+            writer.ratio(row, 5, child.actual_value)
+            writer.ratio(row, 6, child.target_value)
+        else:
+            writer.count(row, 5, child.numerator)
+            writer.count(row, 6, child.target_value)
+        writer.ratio(row, 7, None if child.target_kind == "rate" else child.achievement_pct)
+    writer.finish(header, len(columns), row)
+
+
 def write_workbook(data: ReportData, path: Path) -> Path:
     # Belt and braces: even `write()` would never turn a string into a formula/number/URL.
     workbook = xlsxwriter.Workbook(
@@ -432,5 +464,6 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     _issues_sheet(workbook, formats, data)
     _rejected_sheet(workbook, formats, data)
     _missing_sheet(workbook, formats, data)
+    _children_sheet(workbook, formats, data)
     workbook.close()
     return path

@@ -21,6 +21,12 @@ from reports.charts import (
     trend_chart,
     units_chart,
 )
+from reports.children_table import (
+    CHILDREN_NOTE,
+    CHILDREN_TITLE,
+    children_header,
+    children_text_rows,
+)
 from reports.pace import STATUSES, months_between
 from reports.progress_data import ReportData
 from reports.tables import (
@@ -433,6 +439,24 @@ def issues_section(data: ReportData) -> str:
     return "".join(parts)
 
 
+def children_section(data: ReportData) -> str:
+    """The scope's direct children (reports/children_table.py)."""
+    rows = children_text_rows(data)
+    if not rows:
+        return ""
+    body = [
+        "<tr>" + "".join(
+            f"<td>{e(cell)}</td>" if index < 2 else f"<td class='num'>{e(cell)}</td>"
+            for index, cell in enumerate(row)
+        ) + "</tr>"
+        for row in rows
+    ]
+    return (
+        f"<h3 id='truc-thuoc'>{e(CHILDREN_TITLE)}</h3><p class='muted'>{e(CHILDREN_NOTE)}</p>"
+        + _table("class='children'", children_header(data), body)
+    )
+
+
 def render_html(data: ReportData) -> str:
     month = f"{data.as_of.month}/{data.as_of.year}"
     title = report_title(data)
@@ -474,6 +498,7 @@ def render_html(data: ReportData) -> str:
 </section>
 <section id="don-vi">
 <h2>3. Kết quả theo đơn vị</h2>
+{children_section(data)}
 {_units_figure(data)}
 {unit_tables(data)}
 </section>

@@ -6,6 +6,12 @@ workbook and .docx reports).
 
 from __future__ import annotations
 
+from reports.children_table import (
+    CHILDREN_NOTE,
+    CHILDREN_TITLE,
+    children_header,
+    children_text_rows,
+)
 from reports.progress_data import ReportData
 from reports.wording import (
     indicator_paragraphs,
@@ -31,6 +37,7 @@ def render_markdown(data: ReportData) -> str:
         lines += ["## Tiến độ cần đạt trong các tháng còn lại", ""]
         for sentence in paces:
             lines += [sentence, ""]
+    lines += children_markdown(data)
     lines += ["## Tình hình nộp báo cáo", ""]
     for sentence in reporting_paragraphs(data):
         lines += [sentence, ""]
@@ -46,3 +53,19 @@ def render_markdown(data: ReportData) -> str:
         lines += ["", rejected]
     lines.append("")
     return "\n".join(lines)
+
+
+def children_markdown(data: ReportData) -> list[str]:
+    """The scope's direct children (reports/children_table.py), a Markdown table."""
+    rows = children_text_rows(data)
+    if not rows:
+        return []
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    header = children_header(data)
+    return [
+        f"## {CHILDREN_TITLE}", "", CHILDREN_NOTE, "", line(header),
+        "|" + "---|" * len(header), *(line(row) for row in rows), "",
+    ]
