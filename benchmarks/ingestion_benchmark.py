@@ -10,6 +10,11 @@ styled, one unit-month each) into a temporary inbox, then times, in the same run
      land Parquet;
   3. ingest_inbox with --workers (default 2) into a fresh raw store, end to end;
   4. a re-run of (3) with nothing new.
+--repeat N runs (2) and (3) N times, alternately, and prints each one's median: on a
+shared machine a single run says little. --parse-only adds the parser alone (no scan,
+hash or landing) serially, in 2 threads and in 2 processes, with the CPU seconds of
+this process, to show where the parallel path's time goes. --inbox DIR times an
+existing inbox instead of generating one.
 """
 
 from __future__ import annotations
@@ -18,13 +23,18 @@ import argparse
 import datetime as dt
 import os
 import platform
+import statistics
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
 
+from ingestion.file_reader import sha256_of
 from ingestion.inbox import ingest_inbox
+from ingestion.parallel import parse_chunk
 from ingestion.template import MEASURE_CODES, write_report_workbook
 
 
@@ -55,20 +65,53 @@ def timed(label: str, n_files: int, action) -> float:
     return seconds
 
 
+def parse_only(files: list[Path], workers: int) -> None:
+    """The parser alone over the same files: serial, threads, processes (chunks)."""
+    jobs = [(str(f), f.suffix.lstrip(".").lower(), sha256_of(str(f))) for f in files]
+    n = len(jobs)
+    size = -(-n // (workers * 4))
+    chunks = [jobs[i : i + size] for i in range(0, n, size)]
+
+    def cpu_timed(label: str, action) -> None:
+        cpu = time.process_time()
+        seconds = timed(label, n, action)
+        print(f"{'':<44} this process: {time.process_time() - cpu:.2f} s CPU "
+              f"({100 * (time.process_time() - cpu) / seconds:.0f} % of the wall time)")
+
+    cpu_timed("parse only, serial", lambda: parse_chunk(jobs) and None)
+    with ThreadPoolExecutor(workers) as pool:
+        threads = f"parse only, {workers} threads"
+        cpu_timed(threads, lambda: [*pool.map(parse_chunk, chunks)] and None)
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["ingestion.parallel"])
+
+    def processes() -> None:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            list(pool.map(parse_chunk, chunks))
+
+    cpu_timed(f"parse only, {workers} processes (pool start included)", processes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000, help="reports to generate")
     parser.add_argument("--workers", type=int, default=2, help="parser processes")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each ingest_inbox")
+    parser.add_argument("--parse-only", action="store_true", help="time the parser alone too")
+    parser.add_argument("--inbox", type=Path, help="an existing inbox (nothing generated)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="dean5299-bench-") as tmp:
-        inbox = Path(tmp) / "inbox"
-        print(f"{platform.python_version()} on {os.cpu_count()} CPU(s); {args.files} files")
+        inbox = args.inbox or Path(tmp) / "inbox"
+        print(f"{platform.python_version()} on {os.cpu_count()} CPU(s), load "
+              f"{os.getloadavg()[0]:.1f}; {args.files if not args.inbox else inbox}")
         started = time.perf_counter()
-        generate(inbox, args.files)
+        if not args.inbox:
+            generate(inbox, args.files)
         files = sorted(inbox.rglob("*.xlsx"))
         size_kib = sum(f.stat().st_size for f in files) / len(files) / 1024
-        print(f"generated in {time.perf_counter() - started:.1f} s, {size_kib:.1f} KiB per file\n")
+        print(f"{len(files)} files ready in {time.perf_counter() - started:.1f} s, "
+              f"{size_kib:.1f} KiB per file\n")
 
         n = len(files)
 
@@ -83,15 +126,27 @@ def main() -> None:
             return (f"parsed={summary.files_parsed} rows={summary.rows_read} "
                     f"errors={summary.rows_with_errors} batch={summary.batch_id}")  # fmt: skip
 
-        serial = timed("ingest_inbox workers=1 (end to end)", n, lambda: run("raw1", 1))
-        parallel = timed(
-            f"ingest_inbox workers={args.workers} (end to end)", n,
-            lambda: run("raw2", args.workers),
-        )  # fmt: skip
-        rerun = timed("re-run, nothing new", n, lambda: run("raw2", args.workers))
+        serial_runs, parallel_runs = [], []
+        for k in range(args.repeat):  # alternately, so that a change of load hits both
+            serial_runs.append(
+                timed("ingest_inbox workers=1 (end to end)", n, lambda k=k: run(f"raw1-{k}", 1))
+            )
+            parallel_runs.append(timed(
+                f"ingest_inbox workers={args.workers} (end to end)", n,
+                lambda k=k: run(f"raw2-{k}", args.workers),
+            ))  # fmt: skip
+        serial = statistics.median(serial_runs)
+        parallel = statistics.median(parallel_runs)
+        rerun = timed("re-run, nothing new", n, lambda: run("raw2-0", args.workers))
+        if args.parse_only:
+            print()
+            parse_only(files, args.workers)
         print(
-            f"\nspeed-up vs baseline: workers=1 x{baseline / serial:.1f}, "
-            f"workers={args.workers} x{baseline / parallel:.1f}; re-run {rerun * 1000:.0f} ms"
+            f"\nmedians of {args.repeat}: workers=1 {serial:.2f} s, workers={args.workers} "
+            f"{parallel:.2f} s (x{serial / parallel:.2f}); speed-up vs baseline: "
+            f"workers=1 x{baseline / serial:.1f}, "
+            f"workers={args.workers} x{baseline / parallel:.1f}; "
+            f"re-run {rerun * 1000:.0f} ms; load {os.getloadavg()[0]:.1f}"
         )
 
 

@@ -22,7 +22,8 @@ from typing import NamedTuple
 import pyarrow as pa
 
 from ingestion import raw_store as store
-from ingestion.file_reader import ACCEPTED_FORMATS, parse_path, sha256_of
+from ingestion.file_reader import ACCEPTED_FORMATS, sha256_of
+from ingestion.parallel import ROW_FIELDS, Chunk, FileHeader, parse_chunk
 from ingestion.parsed import (
     DUPLICATE,
     OUTSIDE_INBOX,
@@ -30,13 +31,13 @@ from ingestion.parsed import (
     REJECTED,
     SKIPPED,
     SYMLINK_LOOP,
-    ParsedFile,
-    ParsedRow,
 )
 
-# A template parses in ~0.5 ms here, while a pool takes 0.2-0.4 s to start and ships every
-# row back pickled: below this many files the pool is slower (docs/benchmarks.md).
+# A template parses in ~0.5 ms here, while a pool takes 0.2-0.4 s to start: below this
+# many files the pool is slower (docs/benchmarks.md, "Ingestion on both cores").
 PARALLEL_THRESHOLD = 1000
+CHUNKS_PER_WORKER = 4
+_END = object()  # no header left in the current chunk
 
 _SKIP_DETAILS = {
     SYMLINK_LOOP: "a symbolic link that leads back to itself: not followed",
@@ -188,15 +189,22 @@ def _scan(inbox: Path, skip: Path) -> list[_Found]:
     ]
 
 
-def _parse_all(jobs: list[tuple[str, str, str]], workers: int) -> list[ParsedFile | None]:
-    """parse_path over [(path, format, sha256)], in a process pool when there are many."""
+def _parse_all(jobs: list[tuple[str, str, str]], workers: int) -> Iterator[Chunk]:
+    """parse_chunk over [(path, format, sha256)], in order; in a process pool when there
+    are many. Chunks come back as they finish (in order), so the caller builds the batch
+    while the workers parse the rest."""
     if workers < 2 or len(jobs) < PARALLEL_THRESHOLD:
-        return [parse_path(*job) for job in jobs]
-    # forkserver, not fork: the caller (Dagster) runs threads, which fork can deadlock;
-    # and it starts workers faster than spawn.
-    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-        chunk = max(1, len(jobs) // (workers * 8))
-        return list(pool.map(parse_path, *zip(*jobs, strict=True), chunksize=chunk))
+        yield parse_chunk(jobs)
+        return
+    # forkserver, not fork: the caller (Dagster) runs threads, which fork can deadlock.
+    # The server imports the parser once; every worker forks from it with it loaded.
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["ingestion.parallel"])
+    # A few chunks per worker: few pickles, and the last chunks still balance the load.
+    size = -(-len(jobs) // (workers * CHUNKS_PER_WORKER))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(parse_chunk, chunks)
 
 
 class _Batch:
@@ -207,8 +215,14 @@ class _Batch:
         self.rows: dict[str, list] = {n: [] for n in store.REPORT_ROWS_SCHEMA.names}
         self.results: list[FileResult] = []
 
+    def add_parsed_rows(self, chunk: Chunk) -> None:
+        """A chunk's rows; `add` then gives each of its files' rows their file columns
+        (files and rows both in job order, so the columns line up)."""
+        for name, values in zip(ROW_FIELDS, chunk.columns, strict=True):
+            self.rows[name].extend(values)
+
     def add(
-        self, found: _Found, sha: str, parsed: ParsedFile, duplicate_of: str | None = None
+        self, found: _Found, sha: str, parsed: FileHeader, duplicate_of: str | None = None
     ) -> None:
         record = {
             "file_name": found.file_name,
@@ -225,12 +239,11 @@ class _Batch:
         }
         for name, value in record.items():
             self.files[name].append(value)
-        for row in parsed.rows:
-            self.rows["sha256"].append(sha)
-            self.rows["file_name"].append(found.file_name)
-            self.rows["file_mtime"].append(found.mtime_us)
-            for name, value in zip(ParsedRow._fields, row, strict=True):
-                self.rows[name].append(value)
+        n = parsed.rows_read
+        if n:
+            self.rows["sha256"].extend([sha] * n)
+            self.rows["file_name"].extend([found.file_name] * n)
+            self.rows["file_mtime"].extend([found.mtime_us] * n)
         self.results.append(
             FileResult(
                 file_name=found.file_name,
@@ -240,8 +253,8 @@ class _Batch:
                 error_code=parsed.error_code,
                 error_detail=parsed.error_detail,
                 duplicate_of=duplicate_of,
-                rows_read=len(parsed.rows),
-                rows_with_errors=sum(row.has_error for row in parsed.rows),
+                rows_read=n,
+                rows_with_errors=parsed.rows_with_errors,
             )
         )
 
@@ -313,17 +326,26 @@ def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) ->
 
     # Phase 2: parse the files to read (the slow part), then log in plan order.
     jobs = [(f.path, f.file_format, sha) for f, sha, status, _ in plan if status is None]
-    parsed = iter(_parse_all(jobs, workers or os.cpu_count() or 1))
+    chunks = _parse_all(jobs, workers or os.cpu_count() or 1)
+    headers: Iterator[FileHeader | None] = iter(())
     batch = _Batch()
     for f, sha, status, duplicate_of in plan:
         if status is not None:
             reason = f.skip_reason
             detail = _SKIP_DETAILS[reason] if reason else None
-            batch.add(f, sha, ParsedFile(status, reason, detail), duplicate_of)
-        elif result := next(parsed):
-            batch.add(f, sha, result)
-        else:
+            batch.add(f, sha, FileHeader(status, reason, detail, None, None), duplicate_of)
+            continue
+        header = next(headers, _END)
+        while header is _END:  # this chunk's files are done: take the next chunk
+            chunk = next(chunks)
+            batch.add_parsed_rows(chunk)
+            headers = iter(chunk.headers)
+            header = next(headers, _END)
+        if header is None:
             not_read.append(f.file_name)  # changed while this run read it
+        else:
+            batch.add(f, sha, header)
+    chunks.close()  # every chunk was read; this shuts the pool down now
 
     batch_id = None
     if batch.results:

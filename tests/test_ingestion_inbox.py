@@ -278,6 +278,47 @@ def test_process_pool_gives_the_same_rows_as_serial(
     assert serial.rows_read == parallel.rows_read == 30
 
 
+def test_process_pool_lands_rows_in_the_same_order_with_their_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of files return their rows as columns; the batch must line every row up
+    with its own file, in the serial order, across chunk borders and files without rows
+    (rejected, duplicate, skipped) between them."""
+    monkeypatch.setattr(inbox_module, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(inbox_module, "CHUNKS_PER_WORKER", 3)  # several chunks per worker
+    inbox = tmp_path / "inbox"
+    for i in range(23):
+        measures = [("accounts_total", i), ("dossiers_total", 100 + i), ("articles_posted", i)]
+        path, _ = report_at(inbox, f"r{i:02}.xlsx", unit=f"U{i:02}", rows=measures[: 1 + i % 3])
+        _touch(path, T0 + i)
+    (inbox / "r05b.xlsx").write_bytes(b"junk")
+    _touch(inbox / "r05b.xlsx", T0 + 5)
+    shutil.copyfile(inbox / "r07.xlsx", inbox / "r07_copy.xlsx")
+    _touch(inbox / "r07_copy.xlsx", T0 + 7)
+    (inbox / "ghi_chu.txt").write_text("x")
+    _touch(inbox / "ghi_chu.txt", T0 + 11)
+    parallel = ingest_inbox(inbox, tmp_path / "raw_parallel", workers=2)
+    serial = ingest_inbox(inbox, tmp_path / "raw_serial", workers=1)
+
+    def landed(raw: Path) -> list[list]:
+        """Both batch files as written (read_back sorts; the order matters here)."""
+        tables = []
+        for table in ("inbox_files", "report_rows"):
+            (path,) = [p for p in (raw / table).glob("*.parquet") if EMPTY_BATCH_ID not in p.name]
+            rows = pq.read_table(path).drop_columns(["batch_id"]).to_pylist()
+            tables.append([{k: v for k, v in r.items() if k != "ingested_at"} for r in rows])
+        return tables
+
+    assert landed(tmp_path / "raw_parallel") == landed(tmp_path / "raw_serial")
+    _, rows = read_back(tmp_path / "raw_parallel")
+    assert len(rows) == sum(1 + i % 3 for i in range(23)) == parallel.rows_read
+    for row in rows:  # each row sits beside its own file's name
+        assert row["file_name"] == f"r{row['unit_code'][1:].lower()}.xlsx", row
+    assert [r.parse_status for r in parallel.files] == [r.parse_status for r in serial.files]
+    assert (parallel.files_parsed, parallel.files_rejected) == (23, 1)
+    assert (parallel.files_duplicate, parallel.files_skipped) == (1, 1)
+
+
 def test_read_raw_store_gives_dataframes(tmp_path: Path) -> None:
     report_at(tmp_path / "inbox", rows=[("accounts_total", 1), ("dossiers_total", None)])
     ingest_inbox(tmp_path / "inbox", tmp_path / "raw")
