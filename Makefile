@@ -50,6 +50,14 @@ sample: setup
 benchmark: setup
 	$(BIN)/python benchmarks/ingestion_benchmark.py
 
+# Issue #19: the pipeline at national scale (docs/benchmarks.md); smaller for a quick try:
+# make benchmark-national UNITS=500 MONTHS=24
+UNITS ?= 10000
+MONTHS ?= 72
+LEVELS ?= 3
+benchmark-national: setup
+	$(BIN)/python benchmarks/national_scale.py --units $(UNITS) --months $(MONTHS) --levels $(LEVELS)
+
 # docs/bi_schema.md from the dbt yml descriptions and the sample's published marts.
 docs: run
 	$(BIN)/python -m reports.schema_doc
