@@ -141,7 +141,7 @@ class SheetWriter:
             self.sheet.write_string(row, col, name, self.formats["header"])
             # Headers wrap onto two lines at most; data decides the width beyond that.
             self.widths[col] = max(
-                self.widths.get(col, 0), min(len(name), max(12, (len(name) + 1) // 2))
+                self.widths.get(col, 0), min(len(name), max(8, (len(name) + 1) // 2))
             )
 
     def finish(
@@ -279,7 +279,7 @@ def _summary(workbook, formats, data: ReportData, status_cache: dict) -> None:
             f"Đang chờ duyệt: {number(pending)} tài khoản" if pending is not None else None,
             "wrap",
         )
-    writer.finish(header, len(SUMMARY_COLUMNS), row, wrap_widths={2: 40, 3: 22, 14: 24})
+    writer.finish(header, len(SUMMARY_COLUMNS), row, wrap_widths={2: 30, 3: 15, 14: 18})
 
 
 def _indicator_sheet(
