@@ -259,6 +259,16 @@ def _writer_runs_in_progress(instance: dg.DagsterInstance) -> bool:
     )
 
 
+def months_rendered_by(run: dg.DagsterRun | None) -> set[str]:
+    """The months whose root report a run rendered: a monthly run's partitions, unless it
+    rendered a group's report (--unit), which leaves the root's as it was."""
+    from orchestration.reporting_assets import report_unit_of
+
+    if run is None or run.job_name != MONTHLY_JOB or report_unit_of(run.run_config):
+        return set()
+    return set(run_months(run.tags))
+
+
 def report_requests_after_publication(
     instance: dg.DagsterInstance, state: InboxCursor
 ) -> list[dg.RunRequest]:
@@ -278,14 +288,7 @@ def report_requests_after_publication(
     entry = materialization.metadata.get(CHANGED_MONTHS) if materialization else None
     changed = [m for m in str(entry.value if entry else "").split(",") if m]
     run = instance.get_run_by_id(record.run_id)
-    # A monthly run that rendered a group's report (--unit) left the root's as it was.
-    from orchestration.reporting_assets import report_unit_of
-
-    rendered = (
-        set(run_months(run.tags))
-        if run and run.job_name == MONTHLY_JOB and not report_unit_of(run.run_config)
-        else set()
-    )
+    rendered = months_rendered_by(run)
     finished = set(monthly_partitions.get_partition_keys())
     return [
         dg.RunRequest(
