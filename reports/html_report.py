@@ -122,6 +122,7 @@ main{padding:.75rem}
 h1{font-size:1.3rem}
 table{font-size:.82rem}
 th,td{padding:.25rem .35rem}
+#heat-map th[scope=row]{white-space:normal;min-width:8rem}
 }
 @media print{
 @page{size:A4;margin:12mm 12mm 14mm}

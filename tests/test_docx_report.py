@@ -223,3 +223,30 @@ def test_pdf_through_libreoffice(sample_docx, tmp_path):
     body_pages = text.split("\f")
     signer_page = next(i for i, page in enumerate(body_pages) if "Nguyễn Thị Minh Thư" in page)
     assert "Nơi nhận:" in body_pages[signer_page] and "PHÓ BÍ THƯ" in body_pages[signer_page]
+
+
+@pytest.mark.slow
+def test_a_run_without_the_optional_settings_uses_the_defaults_and_says_so(sample_workspace):
+    ws = sample_workspace
+    (ws.reference / "settings.csv").write_text(
+        'key,value\nsubmission_deadline_day,10\nrecipients,";Thường trực Tỉnh Đoàn;;"\n',
+        encoding="utf-8",
+    )
+    result = ws.run_cli("run", "--as-of", "2024-04")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    line = next(x for x in result.stdout.splitlines() if "settings defaulted" in x)
+    for key in ("reporting_rate_target", "on_time_rate_target", "org_name", "signer_name"):
+        assert key in line, line
+    assert "recipients" not in line
+    document = Document(str(ws.output / "2024-04" / "bao_cao_2024-04.docx"))
+    text = all_text(document)
+    assert "tỷ lệ nộp báo cáo 100% (yêu cầu 90%)" in text and "(yêu cầu 75%)" in text
+    header = document.tables[0].rows[0].cells
+    assert header[0].text.splitlines()[0] == "TỈNH ĐOÀN BÌNH AN"  # the root's name, capitals
+    assert header[1].text.splitlines()[0] == "ĐOÀN TNCS HỒ CHÍ MINH"
+    closing = next(t for t in document.tables if t.rows[0].cells[0].text.startswith("Nơi nhận:"))
+    left, right = (cell.text.splitlines() for cell in closing.rows[0].cells)
+    assert left == ["Nơi nhận:", "- Thường trực Tỉnh Đoàn;", "- Lưu VP."]
+    assert right[:2] == ["TM. BAN THƯỜNG VỤ", "PHÓ BÍ THƯ"]
+    markdown = (ws.output / "2024-04" / "bao_cao_2024-04.md").read_text(encoding="utf-8")
+    assert "(yêu cầu 90%)" in markdown

@@ -276,6 +276,14 @@ def print_summary(
                 [as_of],
             ).fetchall()
         )
+        try:  # settings.csv as the reports read it; optional keys missing take §3 defaults
+            settings = dict(
+                con.execute(
+                    "select setting_key, setting_value from staging.stg_reference__settings"
+                ).fetchall()
+            )
+        except duckdb.Error:
+            settings = None
     # Plain lines, never wrapped: people copy the report path, scripts grep it.
     typer.echo(
         "Tệp / files: " + ", ".join(f"{k} {v}" for k, v in sorted(files.items()))
@@ -289,6 +297,12 @@ def print_summary(
     typer.echo(f"Báo cáo / report: {report_folder / f'bao_cao_{as_of}.md'}")
     html, excel = (report_folder / f"bao_cao_{as_of}.{ext}" for ext in ("html", "xlsx"))
     typer.echo(f"  HTML: {html} | Excel: {excel}")
+    if settings is not None:
+        from reports.report_settings import report_settings
+
+        defaulted = report_settings(settings, "").missing
+        if defaulted:
+            typer.echo("Thiết lập dùng mặc định / settings defaulted (§3): " + ", ".join(defaulted))
     if log_path is not None:
         typer.echo(f"Nhật ký / log: {log_path}")
 
