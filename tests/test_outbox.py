@@ -7,11 +7,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_reports_support import sample_run_once
+from test_reports_support import chromium_page, sample_run_once
 
+from forms.template import FORM_ERROR, FORM_PROMPT, MEASURE_CODES
 from ingestion.inbox import ingest_inbox
 from ingestion.raw_store import read_raw_store
-from ingestion.template import FORM_ERROR, FORM_PROMPT, MEASURE_CODES
 from outbox.templates import write_templates
 
 pytestmark = pytest.mark.slow  # every test reads the session's sample run
@@ -36,6 +36,26 @@ def _table(ws) -> dict[str, int]:
             break
         rows[ws.cell(r, 3).value] = r
     return rows
+
+
+def assert_form_protection(ws, rows: dict[str, int]) -> None:
+    """Only the value cells (and the report date) are unlocked, with their validation;
+    the sheet is protected and set for A4 landscape (also after filling or LibreOffice:
+    tests/test_template_roundtrip.py)."""
+    assert ws.protection.sheet
+    unlocked = {c.coordinate for row in ws.iter_rows() for c in row if not c.protection.locked}
+    assert unlocked == {f"F{r}" for r in rows.values()} | {"C8"}
+    (counts,) = [v for v in ws.data_validations.dataValidation if v.type == "whole"]
+    assert (counts.operator, counts.formula1, counts.prompt, counts.error) == (
+        "greaterThanOrEqual",
+        "0",
+        FORM_PROMPT,
+        FORM_ERROR,
+    )
+    assert str(counts.sqref) == f"F{min(rows.values())}:F{max(rows.values())}"
+    assert [v.type for v in ws.data_validations.dataValidation if v.sqref == "C8"] == ["date"]
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.print_area
 
 
 def test_one_template_per_reporting_unit_active_in_the_month(templates) -> None:
@@ -72,20 +92,7 @@ def test_template_header_cumulative_protection_and_validation(sample, templates)
     for stock in ("accounts_total", "accounts_transacting", "vneid_pending"):
         assert ws.cell(rows[stock], 7).value is None
     assert ws.cell(rows["payment_accounts"], 5).value == "Công dân"
-    # Only the value cells (and the report date) are unlocked; the sheet is protected.
-    assert ws.protection.sheet
-    unlocked = {c.coordinate for row in ws.iter_rows() for c in row if not c.protection.locked}
-    assert unlocked == {f"F{r}" for r in rows.values()} | {"C8"}
-    (counts,) = [v for v in ws.data_validations.dataValidation if v.type == "whole"]
-    assert (counts.operator, counts.formula1, counts.prompt, counts.error) == (
-        "greaterThanOrEqual",
-        "0",
-        FORM_PROMPT,
-        FORM_ERROR,
-    )
-    assert str(counts.sqref) == f"F{min(rows.values())}:F{max(rows.values())}"
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-    assert ws.print_area
+    assert_form_protection(ws, rows)
 
 
 def test_a_filled_template_loads_every_row(templates, tmp_path) -> None:
@@ -156,3 +163,107 @@ def test_receipts_files_rejections_status_progress_and_send_list(sample, tmp_pat
     text = _text(tmp_path / "phan_hoi" / "2024-02" / f"{missing[0][0]}.xlsx")
     assert "Chưa nhận được báo cáo nào của đơn vị cho tháng này." in text
     assert "02/2024 | Chưa nộp" in text
+
+
+def _april(sample, unit: str) -> Path:
+    """A receipt the sample's run itself wrote (the monthly_report asset)."""
+    return sample.output / "phan_hoi" / "2024-04" / f"{unit}.xlsx"
+
+
+def _rows(path: Path) -> list[list[str]]:
+    ws = openpyxl.load_workbook(path).active
+    return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+
+
+def test_april_receipts_issue_with_what_to_check_late_months_rank_and_progress(sample) -> None:
+    import duckdb
+
+    from outbox.receipts import WHAT_TO_CHECK
+
+    with duckdb.connect(str(sample.warehouse), read_only=True) as con:
+        catalogue = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'dim_data_quality_rule'"
+        ).fetchone()[0]
+        name, check = (
+            con.execute(
+                "select name_vi, check_vi from marts.dim_data_quality_rule "
+                "where rule_id = 'part_exceeds_whole'"
+            ).fetchone()
+            if catalogue
+            else ("part_exceeds_whole", WHAT_TO_CHECK["error"])
+        )
+        rank, ranked = con.execute(
+            "select rank, units_ranked from marts.fct_unit_rankings where unit_code = 'HBH' "
+            "and as_of = '2024-04-01' and indicator_code = 'CT3' "
+            "and window_start = '2024-01-01'"
+        ).fetchone()
+    hbh = _rows(_april(sample, "HBH"))
+    (issue,) = [r for r in hbh if r[2] == "dossiers_online"]
+    assert issue[:5] == [
+        "Lỗi",
+        name,
+        "dossiers_online",
+        "Số hồ sơ TTHC do ĐVTN thực hiện trực tuyến tháng 4/2024 (45) lớn hơn Tổng số hồ sơ "
+        "TTHC do ĐVTN thực hiện (44).",
+        check,
+    ]
+    (ct3,) = [r for r in hbh if r[0].startswith("CT3. ") and r[1] == "01/2024–12/2024"]
+    assert ct3[2:6] == ["1.867", "5.500", "34%", f"{rank}/{ranked}"]
+    files = [r[:5] for r in hbh]
+    assert ["Tệp", "Thời điểm nhận", "Trạng thái", "Số dòng đọc / nạp / loại", "Bản được dùng"] in (
+        files
+    )
+    assert [
+        "2024-04/bac_hoa_thang04.xlsx",
+        "05/05/2024 08:45",
+        "Đã nạp",
+        "12 / 12 / 0",
+        "Bản chính thức",
+    ] in files
+    assert ["Không có dòng nào bị loại.", ""] in [r[:2] for r in hbh]
+
+    dkdn = _rows(_april(sample, "DKDN"))
+    late = [r[:2] for r in dkdn if r[1] in ("Nộp muộn", "Đúng hạn", "Chưa nộp")]
+    assert late == [
+        ["01/2024", "Nộp muộn"],
+        ["02/2024", "Nộp muộn"],
+        ["03/2024", "Nộp muộn"],
+        ["04/2024", "Đúng hạn"],
+    ]
+    (issue,) = [r for r in _rows(_april(sample, "HPT")) if r[2] == "payment_accounts"]
+    assert issue[0] == "Cảnh báo" and "khác tổng các tháng" in issue[3] and issue[4]
+
+
+def test_every_receipt_has_an_html_twin_with_the_same_content(sample) -> None:
+    import html
+
+    folder = sample.output / "phan_hoi" / "2024-04"
+    receipts = sorted(folder.glob("*.xlsx"))
+    assert len(receipts) == 10
+    for path in receipts:
+        page = path.with_suffix(".html").read_text(encoding="utf-8")
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+        assert "<script" not in page
+        text = html.unescape(page)
+        for row in _rows(path):
+            for value in row:
+                assert value in text, (path.name, value)
+
+
+def test_html_receipt_reads_on_a_360_px_phone_without_sideways_scrolling(sample) -> None:
+    folder = sample.output / "phan_hoi" / "2024-04"
+    with chromium_page(viewport=(360, 740)) as page:
+        for unit in ("HBH", "DKDN", "TXAL"):
+            page.goto((folder / f"{unit}.html").as_uri())
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, (unit, width)
+            # Each table row is a card: its cells are stacked, labelled, full width.
+            label = page.evaluate(
+                "getComputedStyle(document.querySelector('td'), '::before').content"
+            )
+            assert label.strip('"') in ("Tệp", "Mức độ", "Tháng", "Chỉ tiêu")
+        page.set_viewport_size({"width": 1200, "height": 900})
+        assert page.evaluate("getComputedStyle(document.querySelector('thead')).display") != (
+            "none"
+        )
