@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,11 @@ _names = itertools.count()
 def gx_context():
     """One ephemeral context per process (nothing written to disk)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # GX probes for pyspark at import; with the Spark engine installed, pyspark warns
+    # about pandas 3 although GX never hands it a DataFrame here (we validate pandas).
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

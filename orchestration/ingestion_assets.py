@@ -174,7 +174,7 @@ def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig)
     logged = record_run_request(
         paths.raw_store,
         [date.fromisoformat(f"{month}-01") for month in months],
-        context.run_id,
+        context.run.run_id,
         context.run.tags.get("dean5299/trigger"),
     )
     ensure_publication_store(paths.raw_store)

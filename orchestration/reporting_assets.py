@@ -4,6 +4,7 @@ The published warehouse is one unpartitioned asset holding every month; the mont
 report is the partitioned asset (CONTRACT §9).
 """
 
+import warnings
 from datetime import date
 
 import dagster as dg
@@ -91,6 +92,11 @@ def report_unit_of(run_config: dict | None) -> str:
 def report_run_config(unit_code: str | None) -> dict:
     """The run config that renders `unit_code`'s report (nothing for the root)."""
     return {"ops": {"monthly_report": {"config": {"unit_code": unit_code}}}} if unit_code else {}
+
+
+# A backfill policy is "beta" in this Dagster; we rely on it on purpose (one build per
+# backfill), so its warning is noise in every run's log.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
 @dg.asset(

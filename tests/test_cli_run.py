@@ -138,6 +138,12 @@ def test_run_shows_progress_and_summary_not_dbt_logs(story):
     log = open(log_path, encoding="utf-8").read()
     assert "Running with dbt" in log and "Done. PASS=" in log
     assert "RUN_SUCCESS" in log
+    # A normal run warns about nothing (issue #18): no Python warning (the CLI logs them
+    # with the "default" filter), no Dagster WARNING event (e.g. a dbt test logged as an
+    # observation).
+    python_warnings = re.findall(r"^\S+:\d+: \w*Warning: .*$", log, flags=re.M)
+    assert python_warnings == []
+    assert re.findall(r"^\S+ \S+ WARNING .*$", log, flags=re.M) == []
 
 
 def test_ui_metadata_of_the_run(story):
