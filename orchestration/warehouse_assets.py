@@ -34,6 +34,15 @@ class WarehouseTranslator(DagsterDbtTranslator):
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        # The UI's table name as BI writes it in the published file (`marts.dim_unit`),
+        # not the parse-time placeholder database of the manifest (`parse_only.marts…`).
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        if dbt_resource_props["resource_type"] in ("model", "seed"):
+            name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
+            metadata["dagster/table_name"] = f"{dbt_resource_props['schema']}.{name}"
+        return metadata
+
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
