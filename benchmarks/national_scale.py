@@ -439,6 +439,8 @@ class Step:
     wall_s: float = 0.0
     rc: int | None = None
     max_rss_mb: float = 0.0  # the largest single process (wait4 rusage)
+    cpu_s: float = 0.0  # user + system CPU of the process and its children: on a shared
+    # machine this, not the wall time, says what the step costs
     tree_rss_mb: float = 0.0  # the whole process tree, sampled every 0.25 s
     killed: str = ""
     started_at: float = 0.0  # time.time() at start
@@ -474,7 +476,7 @@ def run_step(step: Step, env: dict, mem_limit: int, timeout: float, log: Path) -
     """The command under /usr/bin/time in its own session; killed (that session only)
     above mem_limit bytes of the tree or after timeout seconds."""
     rss_file = log.with_suffix(".rss")
-    command = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *step.command]
+    command = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(rss_file), *step.command]
     step.started_at = time.time()
     started = time.perf_counter()
     with log.open("w") as out:
@@ -496,7 +498,10 @@ def run_step(step: Step, env: dict, mem_limit: int, timeout: float, log: Path) -
                         if used > mem_limit
                         else f"killed: over {timeout:.0f} s"
                     )
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    # SIGINT first: py-spy writes its profile, time its figures; then kill.
+                    os.killpg(proc.pid, signal.SIGINT)
+                    if not stop.wait(15 if used <= mem_limit else 2):
+                        os.killpg(proc.pid, signal.SIGKILL)
                     return
 
         watcher = threading.Thread(target=watch, daemon=True)
@@ -507,8 +512,10 @@ def run_step(step: Step, env: dict, mem_limit: int, timeout: float, log: Path) -
     step.wall_s = time.perf_counter() - started
     step.tree_rss_mb = peak / 2**20
     try:
-        step.max_rss_mb = int(rss_file.read_text().split()[-1]) / 1024
-    except (OSError, ValueError, IndexError):
+        rss, user, system = rss_file.read_text().split()[-3:]
+        step.max_rss_mb = int(rss) / 1024
+        step.cpu_s = round(float(user) + float(system), 1)
+    except (OSError, ValueError):
         pass
     step.tail = "\n".join(log.read_text(errors="replace").splitlines()[-6:])
     return step
@@ -769,7 +776,8 @@ class Bench:
         self.steps.append(step)
         status = step.killed or f"rc={step.rc}"
         print(
-            f"    {step.wall_s:7.1f} s  max RSS {step.max_rss_mb:7.0f} MB  "
+            f"    {step.wall_s:7.1f} s  CPU {step.cpu_s:7.1f} s  "
+            f"max RSS {step.max_rss_mb:7.0f} MB  "
             f"tree {step.tree_rss_mb:7.0f} MB  {status}",
             flush=True,
         )
@@ -941,20 +949,24 @@ def print_table(steps: list[Step]) -> None:
         "sample": "sample_dbt",
     }
     print(
-        f"\n{'step':<11}{'wall s':>9}{'× dbt':>7}{'publish s':>10}{'max RSS MB':>12}"
-        f"{'tree MB':>9}{'rc':>4}  dagster steps (s)"
+        f"\n{'step':<11}{'wall s':>9}{'× dbt':>7}{'CPU s':>8}{'× dbt':>7}{'publish s':>10}"
+        f"{'max RSS MB':>12}{'tree MB':>9}{'rc':>4}  dagster steps (s)"
     )
     for s in steps:
         base = by.get(baseline.get(s.name, "")) or by.get("dbt_full")
         ratio = (
             f"{s.wall_s / base.wall_s:6.2f}" if base and base is not s and base.wall_s else "     -"
         )
+        cpu_ratio = (
+            f"{s.cpu_s / base.cpu_s:7.2f}" if base and base is not s and base.cpu_s else "      -"
+        )
         parts = ", ".join(
             f"{k} {v:.1f}" for k, v in sorted(s.dagster_steps.items(), key=lambda kv: -kv[1])
         )
         publish = f"{s.to_publish_s:10.1f}" if s.to_publish_s is not None else f"{'-':>10}"
         print(
-            f"{s.name:<11}{s.wall_s:9.1f} {ratio}{publish}{s.max_rss_mb:12.0f}"
+            f"{s.name:<11}{s.wall_s:9.1f} {ratio}{s.cpu_s:8.1f}{cpu_ratio}{publish}"
+            f"{s.max_rss_mb:12.0f}"
             f"{s.tree_rss_mb:9.0f}{s.rc if s.rc is not None else '-':>4}  "
             f"{(s.killed + '; ') if s.killed else ''}{parts}"
         )

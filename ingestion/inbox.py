@@ -12,6 +12,7 @@ import errno
 import hashlib
 import os
 import stat as stat_module
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ from ingestion.parsed import (
 # A template parses in ~0.5 ms here, while a pool takes 0.2-0.4 s to start: below this
 # many files the pool is slower (docs/benchmarks.md, "Ingestion on both cores").
 PARALLEL_THRESHOLD = 1000
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 8  # small enough for this process to take its share of them
+PARSE_HERE_TOO = True  # this process parses the chunks no worker has started (tests: off)
 _END = object()  # no header left in the current chunk
 
 _SKIP_DETAILS = {
@@ -189,22 +191,58 @@ def _scan(inbox: Path, skip: Path) -> list[_Found]:
     ]
 
 
-def _parse_all(jobs: list[tuple[str, str, str]], workers: int) -> Iterator[Chunk]:
-    """parse_chunk over [(path, format, sha256)], in order; in a process pool when there
-    are many. Chunks come back as they finish (in order), so the caller builds the batch
-    while the workers parse the rest."""
-    if workers < 2 or len(jobs) < PARALLEL_THRESHOLD:
+def _free_cores() -> int:
+    """Cores no one is using (the last minute's load average). Parser processes share
+    this process's session, and Linux shares the CPU between sessions (autogroup): on a
+    machine without a free core they get no more CPU than this process alone, and their
+    start costs more than they win (docs/benchmarks.md, "Ingestion on both cores")."""
+    return max(0, int((os.cpu_count() or 1) - os.getloadavg()[0]))
+
+
+class _Parsers:
+    """Parser processes, started from a helper thread: starting them (a forkserver, a
+    fresh interpreter importing the parser, a fork per worker) blocks its caller, and on
+    a busy machine for seconds; meanwhile this process hashes, then parses itself.
+    forkserver, not fork: the caller (Dagster) runs threads, which fork can deadlock."""
+
+    def __init__(self, workers: int) -> None:
+        context = get_context("forkserver")
+        # Imported once, in the server: the workers fork from it with both loaded (each
+        # would otherwise import the caller's main module again, pyarrow and all).
+        context.set_forkserver_preload(["__main__", "ingestion.parallel"])
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(workers, mp_context=context)
+        self._starter = threading.Thread(target=self.pool.submit, args=(int,), daemon=True)
+        self._starter.start()
+
+    def starting(self) -> bool:
+        return self._starter.is_alive()
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+def _parse_all(jobs: list[tuple[str, str, str]], parsers: _Parsers | None) -> Iterator[Chunk]:
+    """parse_chunk over [(path, format, sha256)], chunks in order. With parsers and many
+    files, the workers take chunks from the front while this process takes them from the
+    back (those no worker has started): its own share hides the workers' start."""
+    if parsers is None or len(jobs) < PARALLEL_THRESHOLD:
         yield parse_chunk(jobs)
         return
-    # forkserver, not fork: the caller (Dagster) runs threads, which fork can deadlock.
-    # The server imports the parser once; every worker forks from it with it loaded.
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["ingestion.parallel"])
-    # A few chunks per worker: few pickles, and the last chunks still balance the load.
-    size = -(-len(jobs) // (workers * CHUNKS_PER_WORKER))
+    size = -(-len(jobs) // (parsers.workers * CHUNKS_PER_WORKER))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(parse_chunk, chunks)
+    here: dict[int, Chunk] = {}
+    left = len(chunks)
+    while PARSE_HERE_TOO and left > 1 and parsers.starting():  # no worker up yet: parse here
+        left -= 1
+        here[left] = parse_chunk(chunks[left])
+    futures = [parsers.pool.submit(parse_chunk, chunk) for chunk in chunks[:left]]
+    for i in reversed(range(len(futures) if PARSE_HERE_TOO else 0)):
+        if not futures[i].cancel():
+            break  # the workers have reached this chunk, so every one before it too
+        here[i] = parse_chunk(chunks[i])
+    for i in range(len(chunks)):
+        yield here[i] if i in here else futures[i].result()
 
 
 class _Batch:
@@ -284,23 +322,14 @@ def _index_log(raw_store: Path) -> tuple[set, set, dict[str, str]]:
     return known_stats, known_pairs, read_copy
 
 
-def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) -> IngestSummary:
-    """Log every new file observation of the inbox and land its rows in the raw store.
-
-    `workers` caps the parser processes (default: the CPU count); fewer than
-    PARALLEL_THRESHOLD new files are parsed in this process.
-    """
-    inbox, raw_store = Path(inbox), Path(raw_store)
-    if not inbox.is_dir():
-        raise FileNotFoundError(f"inbox folder not found: {inbox}")
-    started = dt.datetime.now(dt.UTC)
-    store.ensure_raw_store(raw_store)
-
-    known_stats, known_pairs, read_copy = _index_log(raw_store)
-    found = _scan(inbox, skip=raw_store)
-    new = [f for f in found if (f.file_name, f.size, f.mtime_us) not in known_stats]
-    new.sort(key=lambda f: (f.mtime_us, f.file_name))  # "the copy seen later" is a duplicate
-
+def _read_new(
+    new: list[_Found],
+    known_pairs: set,
+    read_copy: dict[str, str],
+    parsers: _Parsers | None,
+) -> tuple[_Batch, list[str]]:
+    """Hash the new files, decide each one's fate, parse those to read; the batch, and
+    the files not read (vanished or changed meanwhile: read next run)."""
     # Phase 1, in (mtime, path) order: hash, and decide each file's fate; status None
     # means "parse it" (parsed or rejected is then the parser's answer).
     plan: list[tuple[_Found, str, str | None, str | None]] = []  # file, sha, status, dup_of
@@ -326,7 +355,7 @@ def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) ->
 
     # Phase 2: parse the files to read (the slow part), then log in plan order.
     jobs = [(f.path, f.file_format, sha) for f, sha, status, _ in plan if status is None]
-    chunks = _parse_all(jobs, workers or os.cpu_count() or 1)
+    chunks = _parse_all(jobs, parsers)
     headers: Iterator[FileHeader | None] = iter(())
     batch = _Batch()
     for f, sha, status, duplicate_of in plan:
@@ -345,7 +374,35 @@ def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) ->
             not_read.append(f.file_name)  # changed while this run read it
         else:
             batch.add(f, sha, header)
-    chunks.close()  # every chunk was read; this shuts the pool down now
+    chunks.close()
+    return batch, not_read
+
+
+def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) -> IngestSummary:
+    """Log every new file observation of the inbox and land its rows in the raw store.
+
+    `workers` caps the parser processes (default: the CPU count); fewer than
+    PARALLEL_THRESHOLD new files are parsed in this process.
+    """
+    inbox, raw_store = Path(inbox), Path(raw_store)
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder not found: {inbox}")
+    started = dt.datetime.now(dt.UTC)
+    store.ensure_raw_store(raw_store)
+
+    known_stats, known_pairs, read_copy = _index_log(raw_store)
+    found = _scan(inbox, skip=raw_store)
+    new = [f for f in found if (f.file_name, f.size, f.mtime_us) not in known_stats]
+    new.sort(key=lambda f: (f.mtime_us, f.file_name))  # "the copy seen later" is a duplicate
+
+    workers = min(workers or os.cpu_count() or 1, _free_cores() + 1)
+    to_read = sum(f.skip_reason is None and f.file_format in ACCEPTED_FORMATS for f in new)
+    parsers = _Parsers(workers) if workers > 1 and to_read >= PARALLEL_THRESHOLD else None
+    try:
+        batch, not_read = _read_new(new, known_pairs, read_copy, parsers)
+    finally:
+        if parsers is not None:
+            parsers.close()
 
     batch_id = None
     if batch.results:

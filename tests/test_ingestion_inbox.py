@@ -258,6 +258,8 @@ def test_process_pool_gives_the_same_rows_as_serial(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(inbox_module, "PARALLEL_THRESHOLD", 20)  # a real pool, on few files
+    monkeypatch.setattr(inbox_module, "_free_cores", lambda: 2)  # however busy the machine
+    monkeypatch.setattr(inbox_module, "PARSE_HERE_TOO", False)  # every file in a worker
     inbox = tmp_path / "inbox"
     for i in range(30):
         report_at(inbox, f"r{i:02}.xlsx", unit=f"U{i}", rows=[("accounts_total", i)])
@@ -278,14 +280,17 @@ def test_process_pool_gives_the_same_rows_as_serial(
     assert serial.rows_read == parallel.rows_read == 30
 
 
+@pytest.mark.parametrize("here_too", [False, True], ids=["workers_only", "shared"])
 def test_process_pool_lands_rows_in_the_same_order_with_their_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, here_too: bool
 ) -> None:
     """Chunks of files return their rows as columns; the batch must line every row up
     with its own file, in the serial order, across chunk borders and files without rows
     (rejected, duplicate, skipped) between them."""
     monkeypatch.setattr(inbox_module, "PARALLEL_THRESHOLD", 10)
     monkeypatch.setattr(inbox_module, "CHUNKS_PER_WORKER", 3)  # several chunks per worker
+    monkeypatch.setattr(inbox_module, "_free_cores", lambda: 2)
+    monkeypatch.setattr(inbox_module, "PARSE_HERE_TOO", here_too)  # False: every chunk in a worker
     inbox = tmp_path / "inbox"
     for i in range(23):
         measures = [("accounts_total", i), ("dossiers_total", 100 + i), ("articles_posted", i)]
