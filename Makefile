@@ -42,7 +42,7 @@ lint: setup
 # The Dagster UI on http://127.0.0.1:3000 (assets, checks, schedule, sensor).
 dev: setup
 	mkdir -p .dagster_home && cp -n orchestration/dagster.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 sample: setup
 	$(BIN)/python sample/generate_sample.py
