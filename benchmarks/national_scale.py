@@ -551,6 +551,10 @@ def dagster_step_times(output: Path, since: float) -> tuple[dict[str, float], fl
     return times, published
 
 
+# py-spy names a frame "function (package/module.py:line)"; ours are these packages.
+OUR_FRAME = re.compile(r"\((?:.*/)?(?:orchestration|ingestion|reports|outbox|expectations|forms)/")
+
+
 def summarise_stacks(collapsed: Path, top: int = 25) -> list[tuple[str, float]]:
     """py-spy's collapsed stacks → share of samples that pass through each of our
     functions (inclusive), and of the top library frames where the time ends."""
@@ -566,9 +570,8 @@ def summarise_stacks(collapsed: Path, top: int = 25) -> list[tuple[str, float]]:
         frames = stack.split(";")
         seen = set()
         for frame in frames:
-            if "/work/main/" in frame and "/.venv/" not in frame or frame.startswith("process "):
-                key = re.sub(r" \(/work/main/", " (", frame)
-                key = re.sub(r":\d+\)$", ")", key)
+            if OUR_FRAME.search(frame) or frame.startswith("process "):
+                key = re.sub(r":\d+\)$", ")", frame)[:140]
                 if key not in seen:
                     seen.add(key)
                     inclusive[key] = inclusive.get(key, 0) + n
