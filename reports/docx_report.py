@@ -60,6 +60,7 @@ from reports.wording import (
     settings_of,
     subject_line,
     tasks_sentence,
+    total_label,
     window_label,
 )
 
@@ -435,7 +436,7 @@ def _unit_table_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
         [str(i), names[code], *(units[code].get(c, "") for c in codes)]
         for i, code in enumerate(ordered, start=1)
     ]
-    total = ["", "Toàn tỉnh"]
+    total = ["", total_label(data)]
     for code in codes:
         row = primary[code]
         total.append(
@@ -540,7 +541,7 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
     rows.append(
         [
             "",
-            "Toàn tỉnh",
+            total_label(data),
             f"{received}/{expected}",
             _rate(received, expected),
             f"{on_time_all}/{expected}",

@@ -39,6 +39,7 @@ from reports.wording import (
     SEVERITY_LABELS,
     report_title,
     rule_name,
+    total_label,
     window_label,
 )
 
@@ -330,7 +331,8 @@ def _indicator_sheet(
         writer._fit(8, ranked.status.label)
         writer.text(row, 9, None if reported else "Chưa báo cáo")
     row += 1
-    writer.text(row, 2, f"Toàn tỉnh ({data.province_name})", "bold")
+    total = f"Toàn tỉnh ({data.province_name})" if data.is_root else total_label(data)
+    writer.text(row, 2, total, "bold")
     if is_rate:
         writer.ratio(row, 3, progress.actual_value)
         writer.ratio(row, 6, progress.target_value)

@@ -518,6 +518,11 @@ def tasks_sentence(data: ReportData) -> str:
 # ---- titles -----------------------------------------------------------------------------
 
 
+def total_label(data: ReportData) -> str:
+    """The total row of a table: the province's, or a group's own name (CONTRACT §10)."""
+    return "Toàn tỉnh" if data.is_root else data.province_name
+
+
 def report_title(data: ReportData) -> str:
     return (
         "Báo cáo tiến độ thực hiện Đề án 5299 — tính đến hết tháng "
