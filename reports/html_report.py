@@ -126,7 +126,7 @@ th,td{padding:.25rem .35rem}
 }
 @media print{
 @page{size:A4;margin:12mm 12mm 14mm}
-body{font-size:9pt;line-height:1.35}
+body{font-size:8.5pt;line-height:1.3}
 main{max-width:none;padding:0}
 nav{display:none}
 header{margin-bottom:.4rem}
@@ -134,12 +134,14 @@ h1{font-size:14pt}
 h2{font-size:11.5pt;margin-top:.8rem;break-after:avoid}
 h3{font-size:10pt;margin:.5rem 0 .2rem;break-after:avoid}
 .scroll{overflow:visible;margin:.2rem 0 .5rem}
-table{font-size:8pt}
-th,td{padding:.1rem .3rem}
+table{font-size:7.5pt}
+th,td{padding:.05rem .3rem}
 tr,figure{break-inside:avoid}
 .status,.sev{font-size:7.5pt;print-color-adjust:exact;-webkit-print-color-adjust:exact}
 #heat-map td,.hm-key,tr{print-color-adjust:exact;-webkit-print-color-adjust:exact}
-figure svg{max-height:95mm}
+figure svg{max-height:70mm}
+table.children{font-size:7pt}
+table.children td{padding:0 .25rem}
 #chart-trend,#chart-units{display:none}
 #don-vi .unit-grid{columns:2;column-gap:6mm}
 #don-vi .unit-grid>div{break-inside:avoid}
