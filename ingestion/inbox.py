@@ -381,8 +381,9 @@ def _read_new(
 def ingest_inbox(inbox: Path, raw_store: Path, *, workers: int | None = None) -> IngestSummary:
     """Log every new file observation of the inbox and land its rows in the raw store.
 
-    `workers` caps the parser processes (default: the CPU count); fewer than
-    PARALLEL_THRESHOLD new files are parsed in this process.
+    `workers` caps the parser processes (default: the CPU count), and so do the cores
+    free now (`_free_cores`); fewer than PARALLEL_THRESHOLD new files are parsed in this
+    process.
     """
     inbox, raw_store = Path(inbox), Path(raw_store)
     if not inbox.is_dir():
