@@ -127,13 +127,31 @@ def check_report_unit(reference: Path, unit: str, as_of: str) -> str:
     return code
 
 
+def pipeline_run_config(paths: PipelinePaths | None) -> dict:
+    """The CLI's folders as the `pipeline` resource's config (None: the resource's own)."""
+    if paths is None:
+        return {}
+    folders = {
+        "inbox": str(paths.inbox),
+        "reference": str(paths.reference),
+        "warehouse": str(paths.warehouse),
+        "output": str(paths.output),
+    }
+    return {"resources": {"pipeline": {"config": folders}}}
+
+
 def run_monthly_job(
-    as_of: str, log_path: Path | None = None, console=None, unit_code: str = ""
+    as_of: str,
+    log_path: Path | None = None,
+    console=None,
+    unit_code: str = "",
+    paths: PipelinePaths | None = None,
 ) -> RunOutcome:
     """Materialises the schedule's own job for the as-of partition, in this process.
 
     Every Dagster event goes to `log_path`; `console` (rich) shows a progress display.
-    `unit_code` (a group's) renders that group's report instead of the root's.
+    `unit_code` (a group's) renders that group's report instead of the root's. `paths`
+    reach the run as the `pipeline` resource's config (never through os.environ).
     """
     import dagster as dg
 
@@ -193,7 +211,11 @@ def run_monthly_job(
                 partition_key=as_of,
                 instance=instance,
                 raise_on_error=False,
-                run_config={"loggers": {"dean5299": {}}, **report_run_config(unit_code)},
+                run_config={
+                    "loggers": {"dean5299": {}},
+                    **report_run_config(unit_code),
+                    **pipeline_run_config(paths),
+                },
                 tags={"dean5299/trigger": "cli"},
             )
     finally:
@@ -389,9 +411,6 @@ def run(
         lock = warehouse_lock.lock_path(paths.warehouse)
         fail(publishing.disk_full_report(paths.warehouse, [str(error)])
              or f"không tạo được tệp khóa / cannot create the lock file {lock}: {error.strerror}")
-    os.environ.update(paths.as_env())
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     console = Console(file=sys.stdout, highlight=False)
     typer.echo(f"Đề án 5299 — tháng / as-of {as_of} — hộp thư / inbox {paths.inbox}")
 
@@ -400,7 +419,7 @@ def run(
             from orchestration.dbt_manifest import ensure_manifest
 
             ensure_manifest()
-            outcome = run_monthly_job(as_of, log_path, console, unit_code)
+            outcome = run_monthly_job(as_of, log_path, console, unit_code, paths)
     except Exception as error:  # an unexpected failure: one line here, the rest in the log
         with log_path.open("a", encoding="utf-8") as log_file:
             traceback.print_exc(file=log_file)
