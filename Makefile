@@ -60,7 +60,7 @@ benchmark-national: setup
 
 # docs/bi_schema.md from the dbt yml descriptions and the sample's published marts.
 docs: run
-	$(BIN)/python -m reports.schema_doc
+	$(BIN)/python -m orchestration.schema_doc
 
 clean:
 	rm -rf warehouse output dbt_project/target .dagster_home

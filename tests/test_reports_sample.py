@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from test_reports_support import chromium_page, sample_run_once
 
+from orchestration.schema_doc import DOC_PATH, render
 from reports.excel_report import (
     ISSUES_SHEET,
     MISSING_SHEET,
@@ -19,7 +20,6 @@ from reports.excel_report import (
     SUMMARY_SHEET,
     count_format,
 )
-from reports.schema_doc import DOC_PATH, render
 
 pytestmark = pytest.mark.slow
 
@@ -200,7 +200,7 @@ def test_bi_schema_doc_is_generated_from_the_dbt_yml(ws):
     text, _ = render(ensure_manifest(), ws.warehouse, ws.output / "parquet")
     assert "| `unit_code` | VARCHAR | string | Mã đơn vị | unit code. |" in text
     assert DOC_PATH.read_text(encoding="utf-8") == text, (
-        "docs/bi_schema.md is out of date: run `python -m reports.schema_doc` after a run"
+        "docs/bi_schema.md is out of date: run `python -m orchestration.schema_doc` after a run"
     )
 
 
