@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -115,20 +114,3 @@ def published_warehouse(warehouse: Path | None) -> Path:
 def one_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
-
-
-def main() -> None:
-    # The command modules register themselves on `app` when imported.
-    from orchestration.cli import (  # noqa: F401
-        close_command,
-        receipts_command,
-        run_command,
-        status_command,
-        templates_command,
-    )
-
-    try:
-        app()
-    except UserError as error:  # pragma: no cover - commands turn these into exits
-        typer.echo(f"Lỗi / error: {error}", err=True)
-        sys.exit(2)
