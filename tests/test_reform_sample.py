@@ -230,3 +230,31 @@ def test_group_reports_are_written_in_their_folder_and_are_not_publications(refo
     assert all("TDBL" not in p.report_path and "TDNL" not in p.report_path for p in june)
     # the CLI's group run did not write the root's report: the refresh job did
     assert reform["refreshed"][("2025-06", "TDNL")].success
+
+
+@pytest.mark.slow
+def test_the_report_job_refuses_a_leaf_in_one_line(reform):
+    """The UI's config path: a unit that is a reporting unit in the month fails the report
+    step with the one-line reason (dg.Failure), and writes no folder for it."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.reporting_assets import report_run_config
+
+    ws = reform["ws"]
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in ws.env().items():
+            if key.startswith("DEAN5299_"):
+                env.setenv(key, value)
+        result = defs.resolve_job_def("report_refresh_job").execute_in_process(
+            partition_key="2025-06",
+            run_config=report_run_config("BL_HA"),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+    assert not result.success
+    (failure,) = result.get_step_failure_events()
+    description = failure.event_specific_data.user_failure_data.description
+    assert "BL_HA" in description and "not a group" in description
+    assert len(description.splitlines()) == 1
+    assert not (ws.output / "2025-06" / "BL_HA").exists()
