@@ -21,10 +21,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from forms.safe_text import csv_cell, is_formula_like
 from forms.template import save_deterministic
+from forms.vi_format import number, percent
 from outbox.warehouse import Unit, columns, connect, month_start, reporting_units
-from reports.safe_text import csv_cell, is_formula_like
-from reports.vi_format import number, percent
 
 FOLDER = "phan_hoi"
 SEND_LIST = "danh_sach_gui.csv"

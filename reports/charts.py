@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports.vi_format import number
+from forms.vi_format import number
 
 # Text stays text (<text> elements: smaller, selectable, searchable); the ids of
 # clip paths are salted with a constant so the same data gives the same file.

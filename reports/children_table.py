@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forms.vi_format import number, percent
 from reports.progress_data import ChildProgress, ReportData
 from reports.tables import primary_rows
 from reports.vi_collate import vi_sort_key
-from reports.vi_format import number, percent
 
 CHILDREN_TITLE = "Kết quả của các đơn vị trực thuộc"
 CHILDREN_NOTE = (

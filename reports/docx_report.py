@@ -30,6 +30,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from forms.vi_format import number, percent
 from reports.children_table import (
     CHILDREN_NOTE,
     CHILDREN_TITLE,
@@ -42,7 +43,6 @@ from reports.progress_data import ProgressRow, ReportData
 from reports.report_settings import ReportSettings
 from reports.tables import SEVERITY_ORDER, UNIT_OF_MEASURE, primary_rows
 from reports.vi_collate import vi_sort_key, vi_sorted
-from reports.vi_format import number, percent
 from reports.wording import (
     SEVERITY_LABELS,
     assessment_sentence,

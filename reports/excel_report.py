@@ -22,9 +22,10 @@ from pathlib import Path
 
 import xlsxwriter
 
+from forms.safe_text import is_formula_like
+from forms.vi_format import number
 from reports.children_table import CHILDREN_TITLE, LEVEL_LABELS, children_rows
 from reports.progress_data import ReportData
-from reports.safe_text import is_formula_like
 from reports.tables import (
     SEVERITY_ORDER,
     UNIT_OF_MEASURE,
@@ -34,7 +35,6 @@ from reports.tables import (
     window_text,
 )
 from reports.vi_collate import vi_sort_key
-from reports.vi_format import number
 from reports.wording import (
     SEVERITY_LABELS,
     report_title,

@@ -12,6 +12,7 @@ import html
 import re
 from datetime import date
 
+from forms.vi_format import month_label, number, percent
 from reports.charts import (
     AchievementBar,
     TrendPanel,
@@ -40,7 +41,6 @@ from reports.tables import (
     window_text,
 )
 from reports.vi_collate import vi_sort_key
-from reports.vi_format import month_label, number, percent
 from reports.wording import (
     STATE_LABELS,
     indicator_paragraphs,

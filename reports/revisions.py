@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from forms.vi_format import number
 from reports.publications import FigureChange, Publication
-from reports.vi_format import number
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 REVISION_TITLE = "Điều chỉnh so với báo cáo đã phát hành ngày {date}"

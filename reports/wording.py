@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from forms.vi_format import month_label, number, percent, percent_floor
 from reports.pace import STATUSES
 from reports.progress_data import Issue, ProgressRow, ReportData, previous_quarter_end
 from reports.report_settings import ReportSettings, report_settings
 from reports.tables import SEVERITY_ORDER, UNIT_OF_MEASURE
 from reports.vi_collate import vi_sort_key, vi_sorted
-from reports.vi_format import month_label, number, percent, percent_floor
 
 ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 SEVERITY_LABELS = {"error": "Lỗi", "warn": "Cảnh báo", "info": "Lưu ý"}

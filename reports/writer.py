@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from forms.safe_text import csv_cell
 from reports.docx_report import write_docx
 from reports.excel_report import write_workbook
 from reports.html_report import render_html
@@ -43,7 +44,6 @@ from reports.revisions import (
     revision_html,
     revision_markdown,
 )
-from reports.safe_text import csv_cell
 
 ISSUE_CSV_COLUMNS = [
     "severity",

@@ -20,7 +20,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from reports.vi_format import number
+from forms.vi_format import number
 
 REFORM = Path(__file__).resolve().parent.parent / "sample" / "reform"
 # sample/ is not an installed package: load the generator from its file (as test_sample).

@@ -8,7 +8,7 @@ from conftest import Workspace
 from openpyxl import load_workbook
 from test_reports_support import chromium_page, copy_sample, run_ok
 
-from reports.safe_text import is_formula_like
+from forms.safe_text import is_formula_like
 
 pytestmark = pytest.mark.slow
 

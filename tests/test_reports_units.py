@@ -11,6 +11,8 @@ from datetime import date
 
 import pytest
 
+from forms.safe_text import csv_cell
+from forms.vi_format import number
 from reports.html_report import render_html
 from reports.narrative import render_markdown
 from reports.pace import STATUSES, Pace, months_between, status_of
@@ -24,11 +26,9 @@ from reports.progress_data import (
     UnitProgress,
 )
 from reports.report_settings import report_settings
-from reports.safe_text import csv_cell
 from reports.submissions_data import ScopeRate, SubmissionCell
 from reports.tables import ranked_units
 from reports.vi_collate import vi_sort_key, vi_sorted
-from reports.vi_format import number
 from reports.wording import indicator_paragraph, issue_line, pace_paragraphs, reporting_paragraphs
 from reports.writer import issues_csv
 

@@ -1,4 +1,4 @@
-from reports.vi_format import month_label, number, percent, percent_floor, round_half_up
+from forms.vi_format import month_label, number, percent, percent_floor, round_half_up
 
 
 def test_thousands_use_dots():
