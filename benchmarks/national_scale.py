@@ -472,6 +472,20 @@ def tree_rss_bytes(session: int) -> int:
     return total
 
 
+def interrupt_below(session: int) -> None:
+    """SIGINT to every process of the step's session but /usr/bin/time itself (its
+    leader), so that time outlives them and still writes their CPU and peak RSS."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == session:
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                if int(f.read().rsplit(b")", 1)[1].split()[3]) == session:
+                    os.kill(int(pid), signal.SIGINT)
+        except (OSError, IndexError, ValueError):
+            continue
+
+
 def run_step(step: Step, env: dict, mem_limit: int, timeout: float, log: Path, enough=None) -> Step:
     """The command under /usr/bin/time in its own session; killed (that session only)
     above mem_limit bytes of the tree or after timeout seconds."""
@@ -494,7 +508,7 @@ def run_step(step: Step, env: dict, mem_limit: int, timeout: float, log: Path, e
                 elapsed = time.perf_counter() - started
                 if enough is not None and enough():
                     step.killed = "stopped once published (--until-published)"
-                    os.killpg(proc.pid, signal.SIGINT)
+                    interrupt_below(proc.pid)
                     if not stop.wait(15):
                         os.killpg(proc.pid, signal.SIGKILL)
                     return
@@ -505,7 +519,7 @@ def run_step(step: Step, env: dict, mem_limit: int, timeout: float, log: Path, e
                         else f"killed: over {timeout:.0f} s"
                     )
                     # SIGINT first: py-spy writes its profile, time its figures; then kill.
-                    os.killpg(proc.pid, signal.SIGINT)
+                    interrupt_below(proc.pid)
                     if not stop.wait(15 if used <= mem_limit else 2):
                         os.killpg(proc.pid, signal.SIGKILL)
                     return
