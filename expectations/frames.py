@@ -165,10 +165,6 @@ def derive_file_ingestion(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def read_data_quality_issues(con) -> pd.DataFrame:
-    return con.execute("select * from marts.fct_data_quality_issues").df()
-
-
 def read_reference(con) -> dict[str, pd.DataFrame]:
     """The reference folder as dbt's staging reads it (views over the CSVs)."""
     return {

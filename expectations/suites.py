@@ -15,23 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-RULE_SEVERITIES = {
-    "part_exceeds_whole": "error",
-    "activations_exceed_pending": "error",
-    "pending_unexplained": "warn",
-    "stock_decreased": "warn",
-    "outlier_vs_history": "warn",
-    "exceeds_population": "error",
-    "cumulative_mismatch": "warn",
-    "targets_inconsistent": "info",
-    "missing_submission": "warn",
-    "late_submission": "info",
-    "revised_after_close": "info",
-    "monthly_equals_cumulative": "warn",
-    "report_from_group": "error",
-    "reorganisation_shares": "info",
-}
-
 INTEGER_TYPES = ["int64", "int32", "Int64Dtype", "Int32Dtype"]  # numpy or pandas nullable
 # Relative tolerance when recomputing a stored double (actual, achievement).
 TOLERANCE = 1e-9
@@ -309,21 +292,6 @@ def file_ingestion_suite():
         min_value=0,
         max_value=0,
     )
-    return s.suite
-
-
-def data_quality_issues_suite():
-    """marts.fct_data_quality_issues: the catalogue's shape (its rows are flags, not failures)."""
-    s = _Suite("fct_data_quality_issues")
-    s.add(
-        "ExpectColumnPairValuesToBeInSet",
-        "rule_has_its_severity",
-        column_A="rule_id",
-        column_B="severity",
-        value_pairs_set=sorted(RULE_SEVERITIES.items()),
-    )
-    for column in ("rule_id", "severity", "unit_code", "period", "message"):
-        s.add("ExpectColumnValuesToNotBeNull", f"{column}_present", column=column)
     return s.suite
 
 

@@ -215,20 +215,6 @@ def file_ingestion_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
 
 
 @_mart_check(
-    "fct_data_quality_issues",
-    "gx_data_quality_issues",
-    "GX: mỗi quy tắc đúng mức độ của CONTRACT §8; đơn vị, tháng, thông báo đầy đủ.",
-)
-def data_quality_issues_check(pipeline: PipelineConfig) -> dg.AssetCheckResult:
-    from expectations import frames, suites
-    from expectations.runner import validate
-
-    with build_connection(pipeline.paths()) as con:
-        frame = frames.read_data_quality_issues(con)
-    return check_result(validate(frame, suites.data_quality_issues_suite()))
-
-
-@_mart_check(
     "dim_unit",
     "gx_reference_data",
     "GX: danh mục hợp lệ: một gốc, cấp trên tồn tại, chỉ tiêu và dân số của đơn vị có thật.",
@@ -296,6 +282,5 @@ quality_checks = [
     measure_monthly_check,
     submission_status_check,
     file_ingestion_check,
-    data_quality_issues_check,
     reference_data_check,
 ]

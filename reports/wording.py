@@ -244,7 +244,8 @@ def pace_paragraphs(data: ReportData) -> list[str]:
             ]
             if labels:
                 verdicts.append(f"{_join_labels(labels)} {word}")
-        verdict = "; ".join(verdicts)
+        # "Các chỉ tiêu 4, 6 chưa đạt tiến độ; các chỉ tiêu 3, 5 đạt tiến độ": one sentence.
+        verdict = "; ".join(v if i == 0 else v[:1].lower() + v[1:] for i, v in enumerate(verdicts))
         sentences.append(
             f"Để đạt chỉ tiêu {key.window}, trong {key.months_remaining} tháng còn lại mỗi "
             f"tháng cần bình quân: " + "; ".join(items) + f". {verdict[:1].upper()}{verdict[1:]}."

@@ -9,7 +9,6 @@ GX_CHECKS = {
     "marts/fct_measure_monthly": "gx_measure_monthly",
     "marts/fct_submission_status": "gx_submission_status",
     "marts/fct_file_ingestion": "gx_file_ingestion",
-    "marts/fct_data_quality_issues": "gx_data_quality_issues",
     "marts/dim_unit": "gx_reference_data",
 }
 

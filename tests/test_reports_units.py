@@ -85,7 +85,7 @@ def test_pace_is_said_once_for_the_indicators_of_one_window():
     assert text.count("Để đạt chỉ tiêu năm 2024") == 1
     assert text.count("bình quân 4 tháng qua") == 1
     assert "Chỉ tiêu 4: 226 tin, bài (5.365)" in text
-    assert "Các chỉ tiêu 3, 4 chưa đạt tiến độ; Chỉ tiêu 6 đạt tiến độ." in text
+    assert "Các chỉ tiêu 3, 4 chưa đạt tiến độ; chỉ tiêu 6 đạt tiến độ." in text
 
 
 def test_pace_sentence_at_the_edges():

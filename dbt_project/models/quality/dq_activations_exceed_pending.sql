@@ -6,8 +6,7 @@ with flows as (
 )
 
 select
-    'activations_exceed_pending' as rule_id,
-    'error' as severity,
+    {{ this_rule() }} as rule_id,
     unit_code,
     period,
     'vneid_activated' as measure_code,

@@ -23,8 +23,7 @@ compared as (
 )
 
 select
-    'cumulative_mismatch' as rule_id,
-    'warn' as severity,
+    {{ this_rule() }} as rule_id,
     compared.unit_code,
     compared.period,
     compared.measure_code,

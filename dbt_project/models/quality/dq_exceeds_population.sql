@@ -34,8 +34,7 @@ over_population as (
 )
 
 select
-    'exceeds_population' as rule_id,
-    'error' as severity,
+    {{ this_rule() }} as rule_id,
     unit_code,
     period,
     'digital_signatures' as measure_code,

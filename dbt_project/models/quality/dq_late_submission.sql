@@ -23,8 +23,7 @@ late as (
 )
 
 select
-    'late_submission' as rule_id,
-    'info' as severity,
+    {{ this_rule() }} as rule_id,
     unit_code,
     period,
     null::varchar as measure_code,

@@ -12,8 +12,7 @@ deadline as (
 )
 
 select
-    'missing_submission' as rule_id,
-    'warn' as severity,
+    {{ this_rule() }} as rule_id,
     status.unit_code,
     status.period,
     null::varchar as measure_code,

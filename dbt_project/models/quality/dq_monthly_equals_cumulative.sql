@@ -25,8 +25,7 @@ compared as (
 )
 
 select
-    'monthly_equals_cumulative' as rule_id,
-    'warn' as severity,
+    {{ this_rule() }} as rule_id,
     compared.unit_code,
     compared.period,
     compared.measure_code,

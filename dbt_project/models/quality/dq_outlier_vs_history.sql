@@ -71,8 +71,7 @@ bounded as (
 )
 
 select
-    'outlier_vs_history' as rule_id,
-    'warn' as severity,
+    {{ this_rule() }} as rule_id,
     bounded.unit_code,
     bounded.period,
     bounded.measure_code,

@@ -11,8 +11,7 @@ pairs as (
 )
 
 select
-    'part_exceeds_whole' as rule_id,
-    'error' as severity,
+    {{ this_rule() }} as rule_id,
     part.unit_code,
     part.period,
     part.measure_code,

@@ -11,8 +11,7 @@ already_flagged as (
 )
 
 select
-    'pending_unexplained' as rule_id,
-    'warn' as severity,
+    {{ this_rule() }} as rule_id,
     flows.unit_code,
     flows.period,
     'vneid_pending' as measure_code,

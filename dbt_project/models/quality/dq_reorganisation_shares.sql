@@ -14,8 +14,7 @@ with totals as (
 )
 
 select
-    'reorganisation_shares' as rule_id,
-    'info' as severity,
+    {{ this_rule() }} as rule_id,
     unit_code,
     period,
     null::varchar as measure_code,

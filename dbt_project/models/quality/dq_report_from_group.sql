@@ -11,8 +11,7 @@ with rejected as (
 )
 
 select
-    'report_from_group' as rule_id,
-    'error' as severity,
+    {{ this_rule() }} as rule_id,
     unit_code,
     period,
     null::varchar as measure_code,

@@ -2,8 +2,7 @@
 -- close would change (CONTRACT §9), one row per unit and month; observed = how many
 -- measures would change. The data team decides whether to close the month again.
 select
-    'revised_after_close' as rule_id,
-    'info' as severity,
+    {{ this_rule() }} as rule_id,
     unit_code,
     period,
     null::varchar as measure_code,

@@ -13,8 +13,7 @@ stocks as (
 )
 
 select
-    'stock_decreased' as rule_id,
-    'warn' as severity,
+    {{ this_rule() }} as rule_id,
     current_month.unit_code,
     current_month.period,
     current_month.measure_code,

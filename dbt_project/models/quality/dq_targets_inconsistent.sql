@@ -20,8 +20,7 @@ children as (
 )
 
 select
-    'targets_inconsistent' as rule_id,
-    'info' as severity,
+    {{ this_rule() }} as rule_id,
     own_targets.unit_code,
     own_targets.window_start as period,
     null::varchar as measure_code,
