@@ -650,7 +650,11 @@ def mart_counts(db: Path) -> tuple[dict, dict]:
 
     if not db.is_file():
         return {}, {}
-    with duckdb.connect(str(db), read_only=True) as con:
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as error:  # a stopped step's file, still locked or half-written
+        return {"unreadable": str(error).splitlines()[0]}, {}
+    with con:
         tables = [
             r[0]
             for r in con.execute(
