@@ -207,9 +207,13 @@ def _grid_table(
     table = container.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # table.rows and row.cells walk the XML on every call: take them once per table and
+    # row, or a national annex (thousands of rows) costs the square of its length.
+    table_rows = table.rows
     for col, text in enumerate(header):
-        _cell_para(table.rows[0].cells[col], text, bold=True, size=size)
+        _cell_para(table_rows[0].cells[col], text, bold=True, size=size)
     for r, values in enumerate(rows, start=1):
+        cells = table_rows[r].cells
         for col, text in enumerate(values):
             if col == 0:
                 align = WD_ALIGN_PARAGRAPH.CENTER
@@ -217,7 +221,7 @@ def _grid_table(
                 align = WD_ALIGN_PARAGRAPH.LEFT
             else:
                 align = WD_ALIGN_PARAGRAPH.RIGHT
-            _cell_para(table.rows[r].cells[col], text, size=size, align=align)
+            _cell_para(cells[col], text, size=size, align=align)
     _widths(table, widths)
     _cell_margins(table)
     _keep_rows_whole(table, header_rows=1)

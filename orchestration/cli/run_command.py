@@ -448,10 +448,10 @@ def run(
         if outcome.error_lines:  # what went wrong, named: e.g. "units.csv: thiếu cột …"
             fail(f"{outcome.error_lines[0]} — {state} (log: {log_path})", code=1)
         not_done = sorted(key.to_user_string() for key in outcome.missing)
+        # `state` says whether the warehouse was published before the run stopped.
         fail(
-            "lần chạy không hoàn tất, kho đã công bố giữ nguyên / the run did not complete, the "
-            f"published warehouse is unchanged ({len(not_done)} not materialised; "
-            f"log: {log_path})",
+            f"lần chạy không hoàn tất / the run did not complete — {state} "
+            f"({len(not_done)} not materialised; log: {log_path})",
             code=1,
         )
     try:
