@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.spark_engine import selected_engine, spark_dbt_env
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -30,6 +32,8 @@ class PipelinePaths:
     warehouse: Path
     output: Path
     raw_store: Path
+    # Which engine dbt builds with: duckdb (default) or spark (docs/engines.md).
+    engine: str = "duckdb"
 
     @property
     def build_db(self) -> Path:
@@ -46,11 +50,15 @@ class PipelinePaths:
     def dbt_env(self) -> dict[str, str]:
         """What dbt's profile and sources read (env_var) in its subprocess. dbt's
         `DEAN5299_REFERENCE` is the reference snapshot, never the data team's folder."""
-        return {
+        values = {
             "DEAN5299_RAW_STORE": str(self.raw_store),
             "DEAN5299_REFERENCE": str(self.reference_snapshot),
             "DEAN5299_BUILD_DB": str(self.build_db),
+            "DEAN5299_ENGINE": self.engine,
         }
+        if self.engine == "spark":
+            values.update(spark_dbt_env(self.warehouse))
+        return values
 
     @contextmanager
     def dbt_environ(self) -> Iterator[dict[str, str]]:
@@ -94,4 +102,5 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> PipelinePaths:
         warehouse=warehouse,
         output=pick("DEAN5299_OUTPUT"),
         raw_store=Path(raw_store).expanduser().resolve(),
+        engine=selected_engine(env),
     )

@@ -13,6 +13,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 from orchestration.check_descriptions import check_description
 from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
+from orchestration.spark_engine import clear_spark_export, load_spark_export, spark_export_dir
 from orchestration.warehouse_lock import acquire_for_step
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -182,6 +183,8 @@ def warehouse_models(
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
+    if paths.engine == "spark":
+        clear_spark_export(paths.warehouse)
     # dbt holds the build file's write lock until it exits, so what the UI shows of each
     # table (rows, columns, months) can only be read after that: every model's event
     # waits for the end of the build (a few seconds) and leaves with its table's facts.
@@ -197,6 +200,10 @@ def warehouse_models(
             )
             for event in invocation.stream():
                 held.append((_event_asset_key(context, event), event))
+        if paths.engine == "spark":
+            # What Spark built, into the build file that every later step reads.
+            tables = load_spark_export(spark_export_dir(paths.warehouse), paths.build_db)
+            context.log.info(f"Spark: {len(tables)} tables loaded into {paths.build_db}")
     except Exception:
         yield from (event for _, event in held)  # what did build is still recorded
         raise

@@ -6,7 +6,7 @@
 {#- The moment the run happens (deadlines that have passed); orchestration passes it
     so that a run is reproducible, else now(). -#}
 {% macro run_at() -%}
-    {%- if var("run_at", "") -%} timestamptz '{{ var("run_at") }}' {%- else -%} now() {%- endif -%}
+    {%- if var("run_at", "") -%} cast('{{ var("run_at") }}' as {{ dean5299.type_instant() }}) {%- else -%} now() {%- endif -%}
 {%- endmacro %}
 
 {#- submission_deadline(): macros/submission_deadline.sql -#}

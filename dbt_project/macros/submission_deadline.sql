@@ -20,5 +20,5 @@
 {#- The end of that day (TIMESTAMPTZ: midnight starting the next local day); a report
     received after it is late. -#}
 {% macro submission_deadline(period_column, deadline_day_column) -%}
-    timezone('Asia/Ho_Chi_Minh', ({{ submission_deadline_date(period_column, deadline_day_column) }} + 1)::timestamp)
+    {{ local_instant(submission_deadline_date(period_column, deadline_day_column) ~ ' + 1') }}
 {%- endmacro %}

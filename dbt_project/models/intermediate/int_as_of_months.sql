@@ -12,6 +12,6 @@ bounds as (
     cross join {{ ref('int_run_context') }} as run
 )
 
-select unnest(generate_series(first_month, last_month, interval 1 month))::date as as_of
+select {{ month_series('first_month', 'last_month') }} as as_of
 from bounds
 where first_month is not null

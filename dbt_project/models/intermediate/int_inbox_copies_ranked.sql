@@ -18,7 +18,7 @@ read_contents as (
 
 copies as (
     select
-        observations.* exclude (error_code, error_detail),
+        {{ star_except('observations', ['error_code', 'error_detail']) }},
         read_contents.read_batch_id,
         read_contents.read_status,
         -- A skipped entry was never read: it keeps its own reason (symlink_loop, outside_inbox).

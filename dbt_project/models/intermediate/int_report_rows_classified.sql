@@ -9,7 +9,12 @@ with read_copies as (
 ),
 
 report_rows as (
-    select report_rows.* replace (read_copies.file_name as file_name, read_copies.file_mtime as file_mtime)
+    select
+        report_rows.batch_id, report_rows.sha256, read_copies.file_name, report_rows.sheet_name,
+        report_rows.row_number, report_rows.location, report_rows.unit_code, report_rows.period,
+        report_rows.period_raw, report_rows.period_error, report_rows.report_date,
+        report_rows.measure_code, report_rows.raw_value, report_rows.value, report_rows.value_error,
+        report_rows.raw_cumulative, report_rows.cumulative, read_copies.file_mtime
     from {{ ref('stg_raw__report_rows') }} as report_rows
     inner join read_copies using (batch_id, sha256)
 ),
@@ -69,7 +74,7 @@ conflicting_measures as (
 )
 
 select
-    checked.* exclude (row_reason),
+    {{ star_except('checked', ['row_reason']) }},
     coalesce(
         checked.row_reason,
         case when conflicting_measures.sha256 is not null then 'measure_conflict' end

@@ -43,12 +43,12 @@ ranked as (
     select
         versions.*,
         closures.closed_at,
-        coalesce(versions.report_date, timezone('Asia/Ho_Chi_Minh', versions.received_at)::date) as effective_report_date,
+        coalesce(versions.report_date, {{ local_time('versions.received_at') }}::date) as effective_report_date,
         closures.closed_at is null or versions.ingested_at <= closures.closed_at as counts_at_close,
         row_number() over (
             partition by versions.unit_code, versions.period
             order by
-                coalesce(versions.report_date, timezone('Asia/Ho_Chi_Minh', versions.received_at)::date) desc,
+                coalesce(versions.report_date, {{ local_time('versions.received_at') }}::date) desc,
                 versions.received_at desc,
                 versions.file_name desc
         ) as version_rank
@@ -67,7 +67,7 @@ official_ranked as (
 )
 
 select
-    * exclude (official_rank, counts_at_close),
+    {{ star_except(none, ['official_rank', 'counts_at_close']) }},
     version_rank = 1 as is_winner,
     coalesce(official_rank = 1, false) as is_official
 from official_ranked

@@ -5,6 +5,6 @@
 -- With no run logged (dbt on its own) the moment is now() and there is no horizon
 -- beyond the data.
 select
-    coalesce(max(requested_at)::timestamptz, now()) as run_at,
+    coalesce(max(requested_at)::{{ type_instant() }}, now()) as run_at,
     max(as_of)::date as requested_as_of
 from {{ source('raw', 'run_requests') }}

@@ -76,7 +76,7 @@ latest as (
     select
         grid.unit_code, grid.as_of, grid.indicator_code, grid.window_start, grid.window_end,
         grid.measure_code,
-        arg_max(reported.value, reported.period) as value,
+        max_by(reported.value, reported.period) as value,
         max(reported.period) as last_period
     from grid
     inner join reported

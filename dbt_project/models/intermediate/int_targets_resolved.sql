@@ -51,7 +51,7 @@ share_counts as (
 inherited_shares as (
     select paths.descendant_code as unit_code, targets.indicator_code, targets.window_start,
         targets.window_end,
-        arg_min(targets.target_value, paths.depth_difference) as target_value
+        min_by(targets.target_value, paths.depth_difference) as target_value
     from paths
     inner join targets on targets.unit_code = paths.ancestor_code
     inner join indicators using (indicator_code)
@@ -67,25 +67,42 @@ population_rows as (
 
 -- A scope without its own row: the sum of its subtree's rows of that year, a row below
 -- a node that has its own row being already counted in that node's.
-subtree_population as (
-    select paths.ancestor_code as unit_code, rows.year, sum(rows.population_14_plus) as population_14_plus
+population_candidates as (
+    select paths.ancestor_code as unit_code, paths.descendant_code as row_unit_code, rows.year,
+        rows.population_14_plus
     from paths
     inner join population_rows as rows on rows.unit_code = paths.descendant_code
     where paths.depth_difference >= 1
-        and not exists (
-            select 1
-            from paths as below_scope
-            inner join paths as above_row
-                on above_row.ancestor_code = below_scope.descendant_code
-                and above_row.descendant_code = paths.descendant_code
-                and above_row.depth_difference >= 1
-            inner join population_rows as between_row
-                on between_row.unit_code = below_scope.descendant_code
-                and between_row.year = rows.year
-            where below_scope.ancestor_code = paths.ancestor_code
-                and below_scope.depth_difference >= 1
-        )
-    group by all
+),
+
+-- Rows already counted in a node between the scope and the row. Joined, not a correlated
+-- NOT EXISTS: Spark cannot plan outer references inside a subquery's join conditions.
+population_covered as (
+    select distinct population_candidates.unit_code, population_candidates.row_unit_code,
+        population_candidates.year
+    from population_candidates
+    inner join paths as below_scope
+        on below_scope.ancestor_code = population_candidates.unit_code
+        and below_scope.depth_difference >= 1
+    inner join paths as above_row
+        on above_row.ancestor_code = below_scope.descendant_code
+        and above_row.descendant_code = population_candidates.row_unit_code
+        and above_row.depth_difference >= 1
+    inner join population_rows as between_row
+        on between_row.unit_code = below_scope.descendant_code
+        and between_row.year = population_candidates.year
+),
+
+subtree_population as (
+    select population_candidates.unit_code, population_candidates.year,
+        sum(population_candidates.population_14_plus) as population_14_plus
+    from population_candidates
+    left join population_covered
+        on population_covered.unit_code = population_candidates.unit_code
+        and population_covered.row_unit_code = population_candidates.row_unit_code
+        and population_covered.year = population_candidates.year
+    where population_covered.unit_code is null
+    group by population_candidates.unit_code, population_candidates.year
 ),
 
 population as (

@@ -9,11 +9,10 @@ with deadline as (
 ),
 
 programme as (
-    select unnest(generate_series(
-        {{ month_date("'" ~ var('programme_first_month', '2022-01') ~ "'") }},
-        {{ month_date("'" ~ var('programme_last_month', '2027-12') ~ "'") }},
-        interval 1 month
-    ))::date as period
+    select {{ month_series(
+        month_date("'" ~ var('programme_first_month', '2022-01') ~ "'"),
+        month_date("'" ~ var('programme_last_month', '2027-12') ~ "'")
+    ) }} as period
 ),
 
 months as (

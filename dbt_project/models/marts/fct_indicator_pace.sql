@@ -26,8 +26,8 @@ settings as (
 months as (
     select
         *,
-        (date_diff('month', window_start, window_end) + 1)::integer as months_total,
-        (date_diff('month', window_start, as_of) + 1)::integer as months_elapsed,
+        ({{ dbt.datediff('window_start', 'window_end', 'month') }} + 1)::integer as months_total,
+        ({{ dbt.datediff('window_start', 'as_of', 'month') }} + 1)::integer as months_elapsed,
         coalesce(
             target_kind in ('count', 'population_share')
             and target_value <> 0

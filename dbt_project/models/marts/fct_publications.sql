@@ -3,7 +3,7 @@
 select
     publication_id,
     as_of::date as as_of,
-    published_at::timestamptz as published_at,
+    published_at::{{ type_instant() }} as published_at,
     report_path,
     figures_sha256,
     previous_publication_id

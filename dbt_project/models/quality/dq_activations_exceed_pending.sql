@@ -12,7 +12,7 @@ select
     'vneid_activated' as measure_code,
     activated::double as observed_value,
     (previous_pending + submitted)::double as limit_value,
-    'Số tài khoản VNeID kích hoạt trong tháng ' || strftime(period, '%-m/%Y')
+    'Số tài khoản VNeID kích hoạt trong tháng ' || {{ format_time("period", '%-m/%Y') }}
         || ' (' || {{ vi_number('activated') }} || ') lớn hơn số hồ sơ chờ duyệt tháng trước ('
         || {{ vi_number('previous_pending') }} || ') cộng số đã nộp trong tháng ('
         || {{ vi_number('submitted') }} || '), tức '

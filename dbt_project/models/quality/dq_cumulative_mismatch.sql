@@ -30,7 +30,7 @@ select
     compared.reported_cumulative::double as observed_value,
     compared.year_to_date::double as limit_value,
     'Lũy kế "' || measures.measure_name || '" ghi trong báo cáo tháng '
-        || strftime(compared.period, '%-m/%Y') || ' (' || {{ vi_number('compared.reported_cumulative') }}
+        || {{ format_time("compared.period", '%-m/%Y') }} || ' (' || {{ vi_number('compared.reported_cumulative') }}
         || ') khác tổng các tháng đã báo cáo từ đầu năm ('
         || {{ vi_number('compared.year_to_date') }} || ').' as message
 from compared

@@ -41,7 +41,7 @@ select
     year_to_date::double as observed_value,
     population_14_plus::double as limit_value,
     'Số công dân được hỗ trợ đăng ký chữ ký số cá nhân từ đầu năm ' || year(period)
-        || ' đến hết tháng ' || strftime(period, '%-m/%Y') || ' ('
+        || ' đến hết tháng ' || {{ format_time("period", '%-m/%Y') }} || ' ('
         || {{ vi_number('year_to_date') }} || ') lớn hơn dân số từ 14 tuổi trở lên của đơn vị ('
         || {{ vi_number('population_14_plus') }} || ').' as message
 from over_population

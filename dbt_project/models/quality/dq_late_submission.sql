@@ -15,7 +15,7 @@ late as (
     select
         status.unit_code,
         status.period,
-        timezone('Asia/Ho_Chi_Minh', status.received_at) as received_local,
+        {{ local_time('status.received_at') }} as received_local,
         {{ submission_deadline_date('status.period', 'deadline.deadline_day') }} as deadline_date
     from status
     cross join deadline
@@ -26,11 +26,11 @@ select
     {{ this_rule() }} as rule_id,
     unit_code,
     period,
-    null::varchar as measure_code,
-    date_diff('day', deadline_date, received_local::date)::double as observed_value,
+    cast(null as {{ dbt.type_string() }}) as measure_code,
+    {{ dbt.datediff('deadline_date', 'cast(received_local as date)', 'day') }}::double as observed_value,
     0::double as limit_value,
-    'Báo cáo tháng ' || strftime(period, '%-m/%Y') || ' nộp muộn '
-        || date_diff('day', deadline_date, received_local::date) || ' ngày: nhận lúc '
-        || strftime(received_local, '%H:%M %-d/%-m/%Y') || ', hạn nộp hết ngày '
-        || strftime(deadline_date, '%-d/%-m/%Y') || '.' as message
+    'Báo cáo tháng ' || {{ format_time("period", '%-m/%Y') }} || ' nộp muộn '
+        || {{ dbt.datediff('deadline_date', 'cast(received_local as date)', 'day') }} || ' ngày: nhận lúc '
+        || {{ format_time("received_local", '%H:%M %-d/%-m/%Y') }} || ', hạn nộp hết ngày '
+        || {{ format_time("deadline_date", '%-d/%-m/%Y') }} || '.' as message
 from late

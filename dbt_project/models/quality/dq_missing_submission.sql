@@ -15,12 +15,12 @@ select
     {{ this_rule() }} as rule_id,
     status.unit_code,
     status.period,
-    null::varchar as measure_code,
+    cast(null as {{ dbt.type_string() }}) as measure_code,
     null::double as observed_value,
     null::double as limit_value,
-    'Chưa nhận được báo cáo tháng ' || strftime(status.period, '%-m/%Y')
+    'Chưa nhận được báo cáo tháng ' || {{ format_time("status.period", '%-m/%Y') }}
         || ' (hạn nộp hết ngày '
-        || strftime({{ submission_deadline_date('status.period', 'deadline.deadline_day') }}, '%-d/%-m/%Y')
+        || {{ format_time(submission_deadline_date('status.period', 'deadline.deadline_day'), '%-d/%-m/%Y') }}
         || ').' as message
 from status
 cross join deadline

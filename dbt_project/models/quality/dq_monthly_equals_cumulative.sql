@@ -31,7 +31,7 @@ select
     compared.measure_code,
     compared.value::double as observed_value,
     compared.earlier_sum::double as limit_value,
-    '"' || measures.measure_name || '" tháng ' || strftime(compared.period, '%-m/%Y')
+    '"' || measures.measure_name || '" tháng ' || {{ format_time("compared.period", '%-m/%Y') }}
         || ' bằng đúng số lũy kế (' || {{ vi_number('compared.value') }}
         || ') dù các tháng trước trong năm đã có ' || {{ vi_number('compared.earlier_sum') }}
         || ': có thể đã ghi số lũy kế vào cột kết quả trong tháng.' as message

@@ -77,7 +77,7 @@ select
     bounded.measure_code,
     bounded.value::double as observed_value,
     (case when bounded.z_score > 0 then bounded.upper_limit else bounded.lower_limit end)::double as limit_value,
-    measures.measure_name || ' tháng ' || strftime(bounded.period, '%-m/%Y')
+    measures.measure_name || ' tháng ' || {{ format_time("bounded.period", '%-m/%Y') }}
         || ' (' || {{ vi_number('bounded.value') }} || ') '
         || case when bounded.z_score > 0 then 'cao' else 'thấp' end
         || ' bất thường so với các tháng trước của đơn vị (trung vị '

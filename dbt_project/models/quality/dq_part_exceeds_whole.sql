@@ -17,7 +17,7 @@ select
     part.measure_code,
     part.value::double as observed_value,
     whole.value::double as limit_value,
-    measures.measure_name || ' tháng ' || strftime(part.period, '%-m/%Y') || ' ('
+    measures.measure_name || ' tháng ' || {{ format_time("part.period", '%-m/%Y') }} || ' ('
         || {{ vi_number('part.value') }} || ') lớn hơn ' || whole_measures.measure_name
         || ' (' || {{ vi_number('whole.value') }} || ').' as message
 from pairs

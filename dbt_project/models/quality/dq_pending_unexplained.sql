@@ -17,7 +17,7 @@ select
     'vneid_pending' as measure_code,
     flows.pending::double as observed_value,
     (flows.previous_pending + flows.submitted - flows.activated)::double as limit_value,
-    'Số tài khoản VNeID chờ duyệt cuối tháng ' || strftime(flows.period, '%-m/%Y')
+    'Số tài khoản VNeID chờ duyệt cuối tháng ' || {{ format_time("flows.period", '%-m/%Y') }}
         || ' (' || {{ vi_number('flows.pending') }} || ') lớn hơn số chờ duyệt tháng trước ('
         || {{ vi_number('flows.previous_pending') }} || ') cộng số đã nộp ('
         || {{ vi_number('flows.submitted') }} || ') trừ số đã kích hoạt trong tháng ('

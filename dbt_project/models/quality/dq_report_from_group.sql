@@ -14,11 +14,11 @@ select
     {{ this_rule() }} as rule_id,
     unit_code,
     period,
-    null::varchar as measure_code,
+    cast(null as {{ dbt.type_string() }}) as measure_code,
     rows_rejected::double as observed_value,
     0::double as limit_value,
     'Đơn vị ' || unit_code || ' có đơn vị trực thuộc đang hoạt động trong tháng '
-        || strftime(period, '%-m/%Y') || ' nên không tự báo cáo: ' || rows_rejected
+        || {{ format_time("period", '%-m/%Y') }} || ' nên không tự báo cáo: ' || rows_rejected
         || ' dòng của ' || files || ' tệp bị từ chối. Số liệu của đơn vị là tổng số liệu của các đơn vị trực thuộc; '
         || 'mỗi đơn vị trực thuộc gửi báo cáo của mình.' as message
 from rejected

@@ -5,10 +5,10 @@ select
     {{ this_rule() }} as rule_id,
     unit_code,
     period,
-    null::varchar as measure_code,
+    cast(null as {{ dbt.type_string() }}) as measure_code,
     count(*)::double as observed_value,
     null::double as limit_value,
-    'Số liệu tháng ' || strftime(period, '%-m/%Y') || ' đã chốt; bản nộp lại (' || any_value(source_file)
+    'Số liệu tháng ' || {{ format_time("period", '%-m/%Y') }} || ' đã chốt; bản nộp lại (' || any_value(source_file)
         || ') sẽ thay đổi ' || count(*) || ' chỉ số, chưa được cập nhật.' as message
 from {{ ref('fct_pending_revisions') }}
 group by unit_code, period

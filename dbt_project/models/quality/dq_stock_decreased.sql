@@ -19,9 +19,9 @@ select
     current_month.measure_code,
     current_month.value::double as observed_value,
     previous_month.value::double as limit_value,
-    stocks.measure_name || ' cuối tháng ' || strftime(current_month.period, '%-m/%Y')
+    stocks.measure_name || ' cuối tháng ' || {{ format_time("current_month.period", '%-m/%Y') }}
         || ' (' || {{ vi_number('current_month.value') }} || ') thấp hơn cuối tháng '
-        || strftime(previous_month.period, '%-m/%Y') || ' ('
+        || {{ format_time("previous_month.period", '%-m/%Y') }} || ' ('
         || {{ vi_number('previous_month.value') }} || '), trong khi số này '
         || case when stocks.resets_yearly then 'không thể giảm trong cùng một năm.' else 'không thể giảm.' end
         as message

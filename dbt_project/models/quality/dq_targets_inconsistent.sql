@@ -23,12 +23,12 @@ select
     {{ this_rule() }} as rule_id,
     own_targets.unit_code,
     own_targets.window_start as period,
-    null::varchar as measure_code,
+    cast(null as {{ dbt.type_string() }}) as measure_code,
     children.target_value::double as observed_value,
     own_targets.target_value::double as limit_value,
     'Tổng chỉ tiêu ' || own_targets.indicator_code || ' giao cho ' || children.holders
-        || ' đơn vị kỳ ' || strftime(own_targets.window_start, '%-m/%Y') || '–'
-        || strftime(own_targets.window_end, '%-m/%Y') || ' ('
+        || ' đơn vị kỳ ' || {{ format_time("own_targets.window_start", '%-m/%Y') }} || '–'
+        || {{ format_time("own_targets.window_end", '%-m/%Y') }} || ' ('
         || {{ vi_number('children.target_value') }} || ') khác chỉ tiêu '
         || case when own_targets.is_root then 'toàn tỉnh' else 'của ' || own_targets.unit_name end
         || ' (' || {{ vi_number('own_targets.target_value') }} || ').' as message,

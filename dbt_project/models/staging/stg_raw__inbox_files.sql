@@ -8,7 +8,7 @@ renamed as (
         file_name,
         sha256,
         size_bytes,
-        file_mtime::timestamptz as file_mtime,
+        file_mtime::{{ type_instant() }} as file_mtime,
         file_format,
         parse_status,
         error_code,
@@ -16,7 +16,7 @@ renamed as (
         duplicate_of,
         sheet_name,
         encoding,
-        ingested_at::timestamptz as ingested_at
+        ingested_at::{{ type_instant() }} as ingested_at
     from source
 )
 

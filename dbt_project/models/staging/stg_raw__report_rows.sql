@@ -21,7 +21,7 @@ renamed as (
         value_error,
         raw_cumulative,
         cumulative::bigint as cumulative,
-        file_mtime::timestamptz as file_mtime
+        file_mtime::{{ type_instant() }} as file_mtime
     from source
 )
 

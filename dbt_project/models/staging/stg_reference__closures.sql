@@ -11,8 +11,8 @@ select
     {{ month_date('period') }} as period,
     case
         when nullif(trim(closed_at), '') is null then null
-        when regexp_matches(trim(closed_at), '([+-]\d\d:?\d\d|Z)$') then trim(closed_at)::timestamptz
-        else timezone('Asia/Ho_Chi_Minh', trim(closed_at)::timestamp)
+        when {{ regexp_matches('trim(closed_at)', '([+-][0-9][0-9]:?[0-9][0-9]|Z)$') }} then trim(closed_at)::{{ type_instant() }}
+        else {{ local_instant('trim(closed_at)') }}
     end as closed_at,
     nullif(trim(closed_by), '') as closed_by,
     nullif(trim(note), '') as note,

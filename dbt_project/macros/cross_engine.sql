@@ -1,0 +1,100 @@
+{#- The SQL that differs between DuckDB and Spark, in one place (docs/engines.md).
+    Models call these (or dbt's own cross-database macros: dbt.datediff, dbt.type_string,
+    ...); each has a default__ (DuckDB) and a spark__ version, chosen by
+    adapter.dispatch. Both engines keep instants (DuckDB TIMESTAMPTZ, Spark TIMESTAMP) and
+    read their local date and time in the session's time zone, Asia/Ho_Chi_Minh
+    (profiles.yml sets it on both targets). -#}
+
+{#- The type of an instant (a point in time). -#}
+{% macro type_instant() -%}
+    {{ return(adapter.dispatch('type_instant', 'dean5299')()) }}
+{%- endmacro %}
+{% macro default__type_instant() -%}timestamptz{%- endmacro %}
+{% macro spark__type_instant() -%}timestamp{%- endmacro %}
+
+{#- An instant as the wall-clock time in Asia/Ho_Chi_Minh (a timestamp without zone). -#}
+{% macro local_time(instant) -%}
+    {{ return(adapter.dispatch('local_time', 'dean5299')(instant)) }}
+{%- endmacro %}
+{% macro default__local_time(instant) -%}
+    timezone('Asia/Ho_Chi_Minh', {{ instant }})
+{%- endmacro %}
+{% macro spark__local_time(instant) -%}
+    cast({{ instant }} as timestamp_ntz)
+{%- endmacro %}
+
+{#- A wall-clock time (or a date: its midnight) in Asia/Ho_Chi_Minh as an instant. -#}
+{% macro local_instant(wall_clock) -%}
+    {{ return(adapter.dispatch('local_instant', 'dean5299')(wall_clock)) }}
+{%- endmacro %}
+{% macro default__local_instant(wall_clock) -%}
+    timezone('Asia/Ho_Chi_Minh', ({{ wall_clock }})::timestamp)
+{%- endmacro %}
+{% macro spark__local_instant(wall_clock) -%}
+    cast(cast({{ wall_clock }} as timestamp_ntz) as timestamp)
+{%- endmacro %}
+
+{#- A date or timestamp as text, given a strftime format (DuckDB's); Spark gets the
+    same format in its own pattern letters. Only the fields used here are translated. -#}
+{% macro format_time(expression, strftime_format) -%}
+    {{ return(adapter.dispatch('format_time', 'dean5299')(expression, strftime_format)) }}
+{%- endmacro %}
+{% macro default__format_time(expression, strftime_format) -%}
+    strftime({{ expression }}, '{{ strftime_format }}')
+{%- endmacro %}
+{% macro spark__format_time(expression, strftime_format) -%}
+    {%- set pattern = strftime_format
+        | replace('%-d', 'd') | replace('%d', 'dd')
+        | replace('%-m', 'M') | replace('%m', 'MM')
+        | replace('%Y', 'yyyy') | replace('%H', 'HH') | replace('%M', 'mm') | replace('%S', 'ss') -%}
+    {%- if '%' in pattern -%}
+        {{ exceptions.raise_compiler_error("format_time: no Spark pattern for " ~ strftime_format) }}
+    {%- endif -%}
+    date_format({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{#- One row per month from `first_month` through `last_month` (DATEs, first of month):
+    a select-list item that returns a set (use it alone in its SELECT). -#}
+{% macro month_series(first_month, last_month) -%}
+    {{ return(adapter.dispatch('month_series', 'dean5299')(first_month, last_month)) }}
+{%- endmacro %}
+{% macro default__month_series(first_month, last_month) -%}
+    unnest(generate_series({{ first_month }}, {{ last_month }}, interval 1 month))::date
+{%- endmacro %}
+{% macro spark__month_series(first_month, last_month) -%}
+    explode(sequence({{ first_month }}, {{ last_month }}, interval 1 month))
+{%- endmacro %}
+
+{#- The distinct non-NULL values of a text expression, sorted, joined by `separator`. -#}
+{% macro string_agg_distinct(expression, separator) -%}
+    {{ return(adapter.dispatch('string_agg_distinct', 'dean5299')(expression, separator)) }}
+{%- endmacro %}
+{% macro default__string_agg_distinct(expression, separator) -%}
+    string_agg(distinct {{ expression }}, '{{ separator }}' order by {{ expression }})
+{%- endmacro %}
+{% macro spark__string_agg_distinct(expression, separator) -%}
+    string_agg(distinct {{ expression }}, '{{ separator }}') within group (order by {{ expression }})
+{%- endmacro %}
+
+{#- Whether text matches a regular expression (write patterns without backslashes:
+    Spark's string literals would eat them). -#}
+{% macro regexp_matches(expression, pattern) -%}
+    {{ return(adapter.dispatch('regexp_matches', 'dean5299')(expression, pattern)) }}
+{%- endmacro %}
+{% macro default__regexp_matches(expression, pattern) -%}
+    regexp_matches({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+{% macro spark__regexp_matches(expression, pattern) -%}
+    regexp_like({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{#- Every column of `relation_alias` but `columns` (DuckDB: * EXCLUDE, Spark: * EXCEPT). -#}
+{% macro star_except(relation_alias, columns) -%}
+    {{ return(adapter.dispatch('star_except', 'dean5299')(relation_alias, columns)) }}
+{%- endmacro %}
+{% macro default__star_except(relation_alias, columns) -%}
+    {{ relation_alias ~ '.' if relation_alias }}* exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+{% macro spark__star_except(relation_alias, columns) -%}
+    {{ relation_alias ~ '.' if relation_alias }}* except ({{ columns | join(', ') }})
+{%- endmacro %}
