@@ -65,15 +65,16 @@
     explode(sequence({{ first_month }}, {{ last_month }}, interval 1 month))
 {%- endmacro %}
 
-{#- The distinct non-NULL values of a text expression, sorted, joined by `separator`. -#}
-{% macro string_agg_distinct(expression, separator) -%}
-    {{ return(adapter.dispatch('string_agg_distinct', 'dean5299')(expression, separator)) }}
+{#- The non-NULL values of a text expression (each once when `distinct`), sorted, joined
+    by `separator`. -#}
+{% macro string_agg_sorted(expression, separator, distinct=false) -%}
+    {{ return(adapter.dispatch('string_agg_sorted', 'dean5299')(expression, separator, distinct)) }}
 {%- endmacro %}
-{% macro default__string_agg_distinct(expression, separator) -%}
-    string_agg(distinct {{ expression }}, '{{ separator }}' order by {{ expression }})
+{% macro default__string_agg_sorted(expression, separator, distinct) -%}
+    string_agg({{ 'distinct ' if distinct }}{{ expression }}, '{{ separator }}' order by {{ expression }})
 {%- endmacro %}
-{% macro spark__string_agg_distinct(expression, separator) -%}
-    string_agg(distinct {{ expression }}, '{{ separator }}') within group (order by {{ expression }})
+{% macro spark__string_agg_sorted(expression, separator, distinct) -%}
+    string_agg({{ 'distinct ' if distinct }}{{ expression }}, '{{ separator }}') within group (order by {{ expression }})
 {%- endmacro %}
 
 {#- Whether text matches a regular expression (write patterns without backslashes:

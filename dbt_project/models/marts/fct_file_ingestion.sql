@@ -14,7 +14,7 @@ row_counts as (
         count(*) as rows_read,
         count(*) filter (where reason_code is null) as rows_loaded,
         count(*) filter (where reason_code is not null) as rows_rejected,
-        {{ string_agg_distinct('reason_code', ', ') }} as row_reasons
+        {{ string_agg_sorted('reason_code', ', ', distinct=true) }} as row_reasons
     from {{ ref('int_report_rows_classified') }}
     group by sha256
 )

@@ -52,8 +52,8 @@ select
     expected_reports,
     reports_received,
     reports_on_time,
-    case when expected_reports > 0 then 100.0 * reports_received / expected_reports end
+    case when expected_reports > 0 then 100.0::double * reports_received / expected_reports end
         as reporting_rate_pct,
-    case when expected_reports > 0 then 100.0 * reports_on_time / expected_reports end
+    case when expected_reports > 0 then 100.0::double * reports_on_time / expected_reports end
         as on_time_rate_pct
 from counted

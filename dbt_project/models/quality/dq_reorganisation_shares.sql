@@ -8,7 +8,7 @@
 with totals as (
     select from_unit_code as unit_code, effective_from as period,
         sum(share) as share_total, count(*) as successors,
-        string_agg(to_unit_code, ', ' order by to_unit_code) as successor_codes
+        {{ string_agg_sorted('to_unit_code', ', ') }} as successor_codes
     from {{ ref('stg_reference__unit_changes') }}
     group by all
 )
@@ -17,12 +17,12 @@ select
     {{ this_rule() }} as rule_id,
     unit_code,
     period,
-    null::varchar as measure_code,
+    cast(null as {{ dbt.type_string() }}) as measure_code,
     share_total::double as observed_value,
     1::double as limit_value,
     'Tổng tỷ lệ chuyển giao của đơn vị ' || unit_code || ' cho ' || successors
-        || ' đơn vị kế thừa (' || successor_codes || ') từ tháng ' || strftime(period, '%-m/%Y')
-        || ' là ' || replace(rtrim(rtrim(printf('%.3f', share_total), '0'), '.'), '.', ',')
+        || ' đơn vị kế thừa (' || successor_codes || ') từ tháng ' || {{ format_time("period", '%-m/%Y') }}
+        || ' là ' || replace(trim(trailing '.' from trim(trailing '0' from printf('%.3f', share_total))), '.', ',')
         || ', không bằng 1: chỉ tiêu chia theo tỷ lệ cho các đơn vị kế thừa không cộng lại '
         || 'bằng chỉ tiêu của đơn vị cũ.' as message
 from totals
