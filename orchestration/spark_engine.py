@@ -6,7 +6,8 @@ seed the run built as Parquet, `<export>/<schema>/<name>/`. `load_spark_export` 
 them, table by table, into the fresh build file (`PipelinePaths.build_db`), so
 everything after dbt — the GX checks, publication, the marts' Parquet export, the
 reports, the CLI's summary — reads the same DuckDB file whichever engine built it.
-Spark keeps its own catalog and tables in `<warehouse folder>/spark-warehouse/`.
+Spark writes its tables in `<warehouse folder>/spark-warehouse/` (with the `hive` catalog,
+its Derby catalog too).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 ENGINE_VARIABLE = "DEAN5299_ENGINE"
+# Spark's JVM logs errors only (it warns at every statement dbt sends otherwise).
+SPARK_LOG4J = Path(__file__).resolve().parents[1] / "dbt_project" / "spark-log4j2.properties"
 
 
 def selected_engine(env: Mapping[str, str] | None = None) -> str:
@@ -40,12 +43,18 @@ def spark_dbt_env(warehouse: Path) -> dict[str, str]:
     return {
         "DEAN5299_SPARK_WAREHOUSE": str(spark_warehouse_dir(warehouse)),
         "DEAN5299_SPARK_EXPORT": str(spark_export_dir(warehouse)),
+        "DEAN5299_SPARK_LOG4J": str(SPARK_LOG4J),
     }
 
 
-def clear_spark_export(warehouse: Path) -> None:
-    """Before a build: nothing of an earlier run may be loaded as this run's."""
+def prepare_spark_build(warehouse: Path, env: Mapping[str, str] | None = None) -> None:
+    """Before a build: nothing of an earlier run may be loaded as this run's, and with the
+    session's in-memory catalog (the default, profiles.yml) Spark's warehouse folder holds
+    only the last run's table files, which a new catalog would refuse to overwrite."""
+    env = os.environ if env is None else env
     shutil.rmtree(spark_export_dir(warehouse), ignore_errors=True)
+    if (env.get("DEAN5299_SPARK_CATALOG") or "in-memory") == "in-memory":
+        shutil.rmtree(spark_warehouse_dir(warehouse), ignore_errors=True)
 
 
 def _sql_text(value: str) -> str:

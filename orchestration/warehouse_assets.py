@@ -13,7 +13,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 from orchestration.check_descriptions import check_description
 from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
-from orchestration.spark_engine import clear_spark_export, load_spark_export, spark_export_dir
+from orchestration.spark_engine import load_spark_export, prepare_spark_build, spark_export_dir
 from orchestration.warehouse_lock import acquire_for_step
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -184,7 +184,7 @@ def warehouse_models(
     for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
     if paths.engine == "spark":
-        clear_spark_export(paths.warehouse)
+        prepare_spark_build(paths.warehouse)
     # dbt holds the build file's write lock until it exits, so what the UI shows of each
     # table (rows, columns, months) can only be read after that: every model's event
     # waits for the end of the build (a few seconds) and leaves with its table's facts.

@@ -29,9 +29,9 @@ copies as (
         case when observations.parse_status <> 'skipped' then row_number() over (
             partition by observations.sha256, observations.parse_status = 'skipped'
             order by observations.file_mtime, observations.file_name
-        ) end as copy_rank
+        )::bigint end as copy_rank
     from observations
-    left join read_contents using (sha256)
+    left join read_contents on read_contents.sha256 = observations.sha256
 )
 
 select

@@ -51,9 +51,9 @@ ranked as (
                 coalesce(versions.report_date, {{ local_time('versions.received_at') }}::date) desc,
                 versions.received_at desc,
                 versions.file_name desc
-        ) as version_rank
+        )::bigint as version_rank
     from versions
-    left join closures using (period)
+    left join closures on closures.period = versions.period
 ),
 
 official_ranked as (

@@ -95,7 +95,7 @@ population_covered as (
 
 subtree_population as (
     select population_candidates.unit_code, population_candidates.year,
-        sum(population_candidates.population_14_plus) as population_14_plus
+        sum(population_candidates.population_14_plus)::bigint as population_14_plus
     from population_candidates
     left join population_covered
         on population_covered.unit_code = population_candidates.unit_code
