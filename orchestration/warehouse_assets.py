@@ -2,6 +2,7 @@
 
 
 import hashlib
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,7 @@ def warehouse_models(
             # What Spark built, into the build file that every later step reads.
             tables = load_spark_export(spark_export_dir(paths.warehouse), paths.build_db)
             context.log.info(f"Spark: {len(tables)} tables loaded into {paths.build_db}")
+            shutil.rmtree(spark_export_dir(paths.warehouse), ignore_errors=True)
     except Exception:
         yield from (event for _, event in held)  # what did build is still recorded
         raise

@@ -40,10 +40,9 @@ def _spark_missing() -> str | None:
     return None
 
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_spark_missing() is not None, reason=f"no Spark here: {_spark_missing()}"),
-]
+needs_spark = pytest.mark.skipif(
+    _spark_missing() is not None, reason=f"no Spark here: {_spark_missing()}"
+)
 
 
 def prepare_reform(ws: Workspace) -> Workspace:
@@ -131,6 +130,31 @@ def compare_published_marts(spark_ws: Workspace, duckdb_ws: Workspace) -> dict[s
             for name, path in sorted(spark_files.items())}
 
 
+def test_the_comparison_sees_a_changed_value_a_type_and_a_missing_row(tmp_path):
+    # The proof below is only as good as this comparison: it must fail on a difference.
+    import pyarrow as pa
+
+    def write(name: str, table) -> Path:
+        path = tmp_path / name
+        pq.write_table(table, path)
+        return path
+
+    base = pa.table({"unit_code": ["A", "B"], "rate": [8.457, 87.36], "n": [1, 2]})
+    same = write("same.parquet", pa.table({
+        "unit_code": ["B", "A"], "rate": [87.36 * (1 + 1e-12), 8.457], "n": [2, 1]}))
+    changed = write("changed.parquet", base.set_column(1, "rate", pa.array([8.457, 87.37])))
+    widened = write("widened.parquet", base.set_column(
+        2, "n", pa.array([1, 2], type=pa.int32())))
+    shorter = write("shorter.parquet", base.slice(0, 1))
+    original = write("original.parquet", base)
+    assert mart_differences(original, same) == []
+    assert "87.37" in mart_differences(original, changed)[0]
+    assert "columns differ" in mart_differences(original, widened)[0]
+    assert "2 rows on Spark, 1 on DuckDB" in mart_differences(original, shorter)[0]
+
+
+@pytest.mark.slow
+@needs_spark
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_spark_builds_the_same_marts_as_duckdb(case, tmp_path, dbt_manifest, record_property):
     prepare, as_of = CASES[case]
