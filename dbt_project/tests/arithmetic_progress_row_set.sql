@@ -20,26 +20,37 @@ months as (
     select * from {{ ref('int_as_of_months') }}
 ),
 
-expected as (
-    select distinct units.unit_code, months.as_of, targets.indicator_code, targets.window_start, targets.window_end
+-- The windows each node is to have, found by joins (not a filter over a cross join of
+-- nodes x months x every target row, which grows with the square of the organisation).
+windows_by_node as (
+    -- set on the root: every node
+    select units.unit_code, targets.indicator_code, targets.window_start, targets.window_end
     from units
-    cross join months
-    inner join targets on months.as_of between targets.window_start and targets.window_end
+    cross join (select * from targets where set_on_root) as targets
+    union
+    -- set on the node itself or on any node of its subtree
+    select paths.ancestor_code as unit_code, targets.indicator_code, targets.window_start,
+        targets.window_end
+    from targets
+    inner join {{ ref('int_unit_paths') }} as paths on paths.descendant_code = targets.unit_code
+    union
+    -- a successor: a predecessor's window that contains effective_from
+    select changes.to_unit_code as unit_code, targets.indicator_code, targets.window_start,
+        targets.window_end
+    from targets
+    inner join {{ ref('stg_reference__unit_changes') }} as changes
+        on changes.from_unit_code = targets.unit_code
+        and changes.effective_from between targets.window_start and targets.window_end
+),
+
+expected as (
+    select distinct windows.unit_code, months.as_of, windows.indicator_code,
+        windows.window_start, windows.window_end
+    from windows_by_node as windows
+    inner join units on units.unit_code = windows.unit_code
+    inner join months on months.as_of between windows.window_start and windows.window_end
     where months.as_of >= coalesce(units.active_from, months.as_of)
         and months.as_of <= coalesce(units.active_to, months.as_of)
-        and (
-            targets.set_on_root
-            or exists (
-                select 1 from {{ ref('int_unit_paths') }} as paths
-                where paths.ancestor_code = units.unit_code and paths.descendant_code = targets.unit_code
-            )
-            or exists (  -- a successor: a predecessor's window that contains effective_from
-                select 1 from {{ ref('stg_reference__unit_changes') }} as changes
-                where changes.to_unit_code = units.unit_code
-                    and changes.from_unit_code = targets.unit_code
-                    and changes.effective_from between targets.window_start and targets.window_end
-            )
-        )
 ),
 
 actual as (
