@@ -1,0 +1,15 @@
+"""Dagster (assets, checks, jobs, schedule, sensor) and the `dean5299` CLI: the top floor."""
+
+import warnings
+
+# Third-party noise in every run's log, not ours to fix: sqlglot (through dagster-dbt)
+# imports its retired Rust tokenizer when a dependency installed it.
+THIRD_PARTY_NOISE = (("sqlglotrs is deprecated", DeprecationWarning),)
+
+
+def quiet_third_party_warnings() -> None:
+    for message, category in THIRD_PARTY_NOISE:
+        warnings.filterwarnings("ignore", message=message, category=category)
+
+
+quiet_third_party_warnings()

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from orchestration import quiet_third_party_warnings
 from orchestration.cli.common import (
     InboxOption,
     OutputOption,
@@ -349,6 +350,7 @@ def output_to(log_path: Path):
             warnings.catch_warnings(),
         ):
             warnings.simplefilter("default")
+            quiet_third_party_warnings()  # "default" above would let them through again
             yield log_file
 
 
