@@ -15,6 +15,8 @@ import duckdb
 import pytest
 from test_reports_support import sample_run_once
 
+from reports.vi_collate import vi_sort_key
+
 pytestmark = pytest.mark.slow
 
 KEY = ("unit_code", "as_of", "indicator_code", "window_start", "window_end")
@@ -182,15 +184,17 @@ def test_the_report_prints_the_marts_pace_and_ranks(ws, con):
     assert len(tables) == 8
     for code, body in tables:
         shown = re.findall(r"<tr data-unit='([^']+)'><td class='num rank'>([^<]+)</td>", body)
-        expected = con.execute(
+        rows = con.execute(
             """
-            select r.unit_code, coalesce(r.rank::varchar, '—')
+            select r.unit_code, coalesce(r.rank::varchar, '—'), r.rank, u.unit_name
             from marts.fct_unit_rankings r join marts.dim_unit u using (unit_code)
             where r.as_of = date '2024-04-01' and r.indicator_code = ?
               and r.window_end = (select min(window_end) from marts.fct_unit_rankings
                                   where as_of = date '2024-04-01' and indicator_code = ?)
-            order by r.rank nulls last, u.unit_name
             """,
             [code, code],
         ).fetchall()
-        assert shown == [tuple(row) for row in expected], code
+        # By rank; ties and unranked units in Vietnamese alphabetical order (issue #17).
+        rows.sort(key=lambda r: (r[2] is None, r[2] or 0, vi_sort_key(r[3])))
+        expected = [(unit, rank) for unit, rank, _, _ in rows]
+        assert shown == expected, code
