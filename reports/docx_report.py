@@ -56,6 +56,7 @@ from reports.wording import (
     pace_paragraphs,
     rejected_sentence,
     reporting_paragraphs,
+    results_intro,
     rule_name,
     settings_of,
     subject_line,
@@ -285,7 +286,7 @@ def _heading_block(document, data: ReportData, settings: ReportSettings, issued_
     _para(
         document, "BÁO CÁO", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER, before=18, after=0
     )
-    _para(document, subject_line(data.as_of), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    _para(document, subject_line(data), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     _para(document, "-----", align=WD_ALIGN_PARAGRAPH.CENTER, after=12)
 
 
@@ -314,6 +315,9 @@ def _result_cells(row: ProgressRow) -> tuple[str, str, str]:
 
 def _results_section(document, data: ReportData) -> None:
     _para(document, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU", bold=True, keep_next=True, before=6)
+    intro = results_intro(data)
+    if intro:
+        _para(document, intro, indent=True)
     for _, text in indicator_paragraphs(data):
         _markdown_bold(_para(document, indent=True), text)
     _para(
@@ -678,7 +682,7 @@ def build_document(data: ReportData, issued_on: date | None = None):
     _annex(document, data, settings)
     _children_annex(document, data, settings)
     core = document.core_properties
-    core.title = f"Báo cáo {subject_line(data.as_of)}"
+    core.title = f"Báo cáo {subject_line(data)}"
     core.author = settings.org_name
     core.language = "vi-VN"
     stamp = datetime(issued_on.year, issued_on.month, issued_on.day)

@@ -45,12 +45,15 @@ from reports.wording import (
     STATE_LABELS,
     indicator_paragraphs,
     issues_by_unit,
+    no_issues_sentence,
     pace_paragraphs,
     rejected_sentence,
     report_title,
     reporting_paragraphs,
+    results_intro,
     rule_name,
     severity_label,
+    trend_caption,
     window_label,
 )
 
@@ -280,8 +283,7 @@ def _trend_figure(data: ReportData) -> str:
         "chart-trend",
         sum(len(p.actual) for p in panels),
         trend_chart(panels),
-        "Hình 2. Lũy kế toàn tỉnh đến cuối từng tháng (đường liền) so với tiến độ đều cần có "
-        "để đạt chỉ tiêu cuối kỳ (đường đứt); chỉ tiêu tỷ lệ: tỷ lệ lũy kế so với tỷ lệ giao.",
+        trend_caption(data),
     )
 
 
@@ -415,7 +417,7 @@ def _severity_chip(severity: str) -> str:
 
 def issues_section(data: ReportData) -> str:
     if not data.issues and not data.rejected_rows:
-        return "<p>Không phát hiện vấn đề chất lượng dữ liệu.</p>"
+        return f"<p>{e(no_issues_sentence(data, 'dữ liệu'))}</p>"
     parts = []
     for unit, issues in issues_by_unit(data):
         rows = [
@@ -463,7 +465,9 @@ def children_section(data: ReportData) -> str:
 def render_html(data: ReportData) -> str:
     month = f"{data.as_of.month}/{data.as_of.year}"
     title = report_title(data)
-    narrative = "".join(
+    intro = results_intro(data)
+    narrative = f"<p class='scope'>{e(intro)}</p>" if intro else ""
+    narrative += "".join(
         f"<p data-indicator='{e(code)}'>" + inline_markdown(paragraph) + "</p>"
         for code, paragraph in indicator_paragraphs(data)
     )

@@ -18,10 +18,12 @@ from reports.wording import (
     issue_line,
     issues_by_unit,
     issues_intro,
+    no_issues_sentence,
     pace_paragraphs,
     rejected_sentence,
     report_title,
     reporting_paragraphs,
+    results_intro,
 )
 
 MARKDOWN_RESULTS_HEADING = "## Kết quả thực hiện các chỉ tiêu"
@@ -30,6 +32,9 @@ MARKDOWN_RESULTS_HEADING = "## Kết quả thực hiện các chỉ tiêu"
 def render_markdown(data: ReportData) -> str:
     lines = [f"# {report_title(data)}", "", f"**{data.province_name}**", ""]
     lines += [MARKDOWN_RESULTS_HEADING, ""]
+    intro = results_intro(data)
+    if intro:
+        lines += [intro, ""]
     for _, paragraph in indicator_paragraphs(data):
         lines += [paragraph, ""]
     paces = pace_paragraphs(data)
@@ -44,7 +49,7 @@ def render_markdown(data: ReportData) -> str:
     lines += ["## Vấn đề chất lượng dữ liệu", ""]
     grouped = issues_by_unit(data)
     intro = issues_intro(data)
-    lines += [intro, ""] if intro else ["Không phát hiện vấn đề chất lượng số liệu."]
+    lines += [intro, ""] if intro else [no_issues_sentence(data)]
     for unit, issues in grouped:
         lines.append(f"- **{unit}**")
         lines += [f"  - {issue_line(data, issue)}" for issue in issues]

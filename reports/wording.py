@@ -49,6 +49,25 @@ def settings_of(data: ReportData) -> ReportSettings:
     return report_settings(data.settings, data.province_name)
 
 
+# ---- whose report: the root's sentences stay the province's, a group's name it ----------
+
+
+def scope_name(data: ReportData) -> str:
+    """The report's scope as dim_unit names it (the root's or the group's unit_name)."""
+    return data.province_name
+
+
+def of_scope(data: ReportData) -> str:
+    """' của <group>' in a group's report (CONTRACT §10), '' in the root's: the root's
+    sentences are the published ones and stay word for word."""
+    return "" if data.is_root else f" của {scope_name(data)}"
+
+
+def units_of_scope(data: ReportData) -> str:
+    """'các đơn vị' in the root's report, 'các đơn vị thuộc <group>' in a group's."""
+    return "các đơn vị" if data.is_root else f"các đơn vị thuộc {scope_name(data)}"
+
+
 def month_phrase(as_of: date) -> str:
     return f"tháng {as_of.month}/{as_of.year}"
 
@@ -226,6 +245,7 @@ def pace_paragraphs(data: ReportData) -> list[str]:
             key = _PaceGroup(window_label(row), pace.months_remaining, pace.months_elapsed)
             groups.setdefault(key, []).append(row)
     sentences = []
+    subject = "" if data.is_root else f"{scope_name(data)} "
     for key, rows in groups.items():
         items = []
         for index, row in enumerate(rows):
@@ -247,12 +267,16 @@ def pace_paragraphs(data: ReportData) -> list[str]:
         # "Các chỉ tiêu 4, 6 chưa đạt tiến độ; các chỉ tiêu 3, 5 đạt tiến độ": one sentence.
         verdict = "; ".join(v if i == 0 else v[:1].lower() + v[1:] for i, v in enumerate(verdicts))
         sentences.append(
-            f"Để đạt chỉ tiêu {key.window}, trong {key.months_remaining} tháng còn lại mỗi "
-            f"tháng cần bình quân: " + "; ".join(items) + f". {verdict[:1].upper()}{verdict[1:]}."
+            f"Để {subject}đạt chỉ tiêu {key.window}, trong {key.months_remaining} tháng còn "
+            "lại mỗi tháng cần bình quân: "
+            + "; ".join(items)
+            + f". {verdict[:1].upper()}{verdict[1:]}."
         )
     if done:
         sentences.append(
-            "Đã hoàn thành chỉ tiêu: " + ", ".join(_row_label(data, r) for r in done) + "."
+            f"{'Đã' if data.is_root else scope_name(data) + ' đã'} hoàn thành chỉ tiêu: "
+            + ", ".join(_row_label(data, r) for r in done)
+            + "."
         )
     for row in ended:
         unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
@@ -314,6 +338,10 @@ def below_targets(rate, settings: ReportSettings) -> bool:
     )
 
 
+def _units_of(data: ReportData) -> str:
+    return "" if data.is_root else f" của {units_of_scope(data)}"
+
+
 def reporting_paragraphs(data: ReportData) -> list[str]:
     """'Tình hình nộp báo cáo': the scope's rates for the month against the targets, who is
     late or missing, the groups and units below the targets, earlier months missing."""
@@ -323,7 +351,8 @@ def reporting_paragraphs(data: ReportData) -> list[str]:
     reporting_target = percent(settings.reporting_rate_target)
     on_time_target = percent(settings.on_time_rate_target)
     lines = [
-        f"Báo cáo {month}: {root.received}/{root.expected} đơn vị đã nộp, tỷ lệ nộp báo cáo "
+        f"Báo cáo {month}{_units_of(data)}: {root.received}/{root.expected} đơn vị đã nộp, "
+        "tỷ lệ nộp báo cáo "
         f"{rate_text(root.reporting_rate_pct)} (yêu cầu {reporting_target}); "
         f"{root.on_time}/{root.expected} đơn vị nộp đúng hạn, tỷ lệ đúng hạn "
         f"{rate_text(root.on_time_rate_pct)} (yêu cầu {on_time_target})."
@@ -371,7 +400,8 @@ def year_to_date_paragraphs(data: ReportData, settings: ReportSettings) -> list[
                 f"{percent(100.0 * unit.on_time / unit.expected)})"
             )
     if not below_reporting and not below_on_time:
-        return [f"Từ {start}, mọi đơn vị đều đạt tỷ lệ nộp báo cáo và tỷ lệ đúng hạn yêu cầu."]
+        every = "mọi đơn vị" if data.is_root else f"mọi đơn vị thuộc {scope_name(data)}"
+        return [f"Từ {start}, {every} đều đạt tỷ lệ nộp báo cáo và tỷ lệ đúng hạn yêu cầu."]
     lines = []
     if below_reporting:
         lines.append(
@@ -450,13 +480,19 @@ def issues_intro(data: ReportData) -> str | None:
         return None
     counts = {s: sum(1 for i in data.issues if i.severity == s) for s in SEVERITY_ORDER}
     summary = ", ".join(f"{n} {severity_label(s).lower()}" for s, n in counts.items() if n)
-    return f"Qua kiểm tra, phát hiện {number(len(data.issues))} vấn đề về số liệu ({summary})."
+    checked = "Qua kiểm tra" if data.is_root else f"Qua kiểm tra số liệu{_units_of(data)}"
+    return f"{checked}, phát hiện {number(len(data.issues))} vấn đề về số liệu ({summary})."
+
+
+def no_issues_sentence(data: ReportData, text: str = "số liệu") -> str:
+    """'Không phát hiện vấn đề chất lượng số liệu.' (the HTML says 'dữ liệu')."""
+    return f"Không phát hiện vấn đề chất lượng {text}{_units_of(data)}."
 
 
 def issues_summary(data: ReportData) -> list[str]:
     """One sentence per rule: how many cases, where."""
     if not data.issues:
-        return ["Không phát hiện vấn đề chất lượng số liệu."]
+        return [no_issues_sentence(data)]
     lines = []
     for rule_id, issues in issues_by_rule(data):
         units = sorted({issue_unit_name(data, i) for i in issues}, key=vi_sort_key)
@@ -471,8 +507,8 @@ def rejected_sentence(data: ReportData) -> str | None:
     if not data.rejected_rows:
         return None
     return (
-        f"Có {number(len(data.rejected_rows))} dòng số liệu không nạp được do sai định dạng "
-        "hoặc sai mã; đề nghị các đơn vị kiểm tra, gửi lại báo cáo."
+        f"Có {number(len(data.rejected_rows))} dòng số liệu{_units_of(data)} không nạp được "
+        f"do sai định dạng hoặc sai mã; đề nghị {units_of_scope(data)} kiểm tra, gửi lại báo cáo."
     )
 
 
@@ -494,7 +530,11 @@ def assessment_sentence(data: ReportData) -> str:
             by_status, key=lambda k: STATUS_ORDER.index(k) if k in STATUS_ORDER else 9
         )
     )
-    return f"Đến hết {month_phrase(data.as_of)}, so với chỉ tiêu và thời gian đã qua — {listed}."
+    whose = "" if data.is_root else f" kết quả{of_scope(data)}"
+    return (
+        f"Đến hết {month_phrase(data.as_of)},{whose} so với chỉ tiêu và thời gian đã qua — "
+        f"{listed}."
+    )
 
 
 def tasks_sentence(data: ReportData) -> str:
@@ -513,7 +553,7 @@ def tasks_sentence(data: ReportData) -> str:
         "báo cáo đầy đủ, đúng hạn và đúng biểu mẫu; rà soát, giải trình các vấn đề số liệu "
         "nêu tại mục II"
     )
-    return "Đề nghị các đơn vị " + "; ".join(tasks) + "."
+    return f"Đề nghị {units_of_scope(data)} " + "; ".join(tasks) + "."
 
 
 # ---- titles -----------------------------------------------------------------------------
@@ -526,10 +566,33 @@ def total_label(data: ReportData) -> str:
 
 def report_title(data: ReportData) -> str:
     return (
-        "Báo cáo tiến độ thực hiện Đề án 5299 — tính đến hết tháng "
+        f"Báo cáo tiến độ thực hiện Đề án 5299{of_scope(data)} — tính đến hết tháng "
         f"{data.as_of.month}/{data.as_of.year}"
     )
 
 
-def subject_line(as_of: date) -> str:
-    return f"Kết quả thực hiện Đề án 5299 đến hết tháng {as_of.month} năm {as_of.year}"
+def subject_line(data: ReportData) -> str:
+    as_of = data.as_of
+    return (
+        f"Kết quả thực hiện Đề án 5299{of_scope(data)} đến hết tháng {as_of.month} năm "
+        f"{as_of.year}"
+    )
+
+
+def results_intro(data: ReportData) -> str | None:
+    """A group's results are its subtree's sums (CONTRACT §10): said once, before them.
+    The root's report has no such sentence (it is the published article)."""
+    if data.is_root:
+        return None
+    return (
+        f"Kết quả của {scope_name(data)} đến hết {month_phrase(data.as_of)} là tổng số liệu "
+        "của các đơn vị trực thuộc."
+    )
+
+
+def trend_caption(data: ReportData) -> str:
+    whose = "toàn tỉnh" if data.is_root else f"của {scope_name(data)}"
+    return (
+        f"Hình 2. Lũy kế {whose} đến cuối từng tháng (đường liền) so với tiến độ đều cần có "
+        "để đạt chỉ tiêu cuối kỳ (đường đứt); chỉ tiêu tỷ lệ: tỷ lệ lũy kế so với tỷ lệ giao."
+    )
