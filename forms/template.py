@@ -34,6 +34,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
+from forms.month import Month
+
 __all__ = [
     "FORM_DATE_ERROR",
     "FORM_DATE_PROMPT",
@@ -124,23 +126,6 @@ FORM_INSTRUCTION = (
 )
 
 
-def _parse_period(period: str | dt.date) -> dt.date:
-    """'YYYY-MM' (or a date) -> first day of that month."""
-    if isinstance(period, dt.date):
-        return dt.date(period.year, period.month, 1)
-    text = str(period).strip()
-    try:
-        year, month = text.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError as exc:
-        raise ValueError(f"period must be 'YYYY-MM' or a date, got {period!r}") from exc
-
-
-def _next_month(first_of_month: dt.date) -> dt.date:
-    year, month = divmod(first_of_month.year * 12 + first_of_month.month, 12)
-    return dt.date(year, month + 1, 1)
-
-
 def save_deterministic(wb: Workbook, path: Path, stamp: dt.datetime) -> None:
     """Save ``wb`` with every timestamp (core properties, zip entries) set to ``stamp``."""
     # openpyxl's save() stamps properties.modified with the clock: call its writer directly.
@@ -202,7 +187,7 @@ def write_report_workbook(
     Without these arguments the output is byte for byte what it was before them.
     """
     path = Path(path)
-    first = _parse_period(period)
+    first = Month.parse(period).first_day
     unknown = set(values) - set(MEASURE_CODES)
     if unknown:
         raise KeyError(f"unknown measure codes: {sorted(unknown)}")
@@ -311,7 +296,7 @@ def write_report_workbook(
         ws.row_dimensions[row].height = 30
         ws.print_area = f"A1:{last_col}{row}"
 
-    stamp_date = report_date or _next_month(first)
+    stamp_date = report_date or Month.parse(first).next().first_day
     stamp = dt.datetime(stamp_date.year, stamp_date.month, stamp_date.day, 8, 0, 0)
     wb.properties.creator = province_name
     wb.properties.lastModifiedBy = unit_name

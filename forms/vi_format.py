@@ -6,6 +6,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
 
+from forms.month import Month, MonthLike
+
 LOCALE = "vi"
 
 
@@ -34,7 +36,6 @@ def percent_floor(value: float) -> str:
     return format_decimal(floored, format="#,##0", locale=LOCALE) + "%"
 
 
-def month_label(period: str) -> str:
-    """'2024-04' -> 'tháng 4/2024'."""
-    year, month = period.split("-")[:2]
-    return f"tháng {int(month)}/{year}"
+def month_label(period: MonthLike) -> str:
+    """'2024-04' (or a date, a Month) -> 'tháng 4/2024'."""
+    return Month.parse(period).label

@@ -50,6 +50,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from forms.month import Month
+
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -111,7 +113,6 @@ REQUIRED_FILE_NAMES = tuple(s.file_name for s in REFERENCE_FILES.values() if s.r
 DEADLINE_KEY = "submission_deadline_day"
 NOT_UTF8 = "tệp không phải UTF-8: hãy lưu lại dưới dạng CSV UTF-8"
 MAX_DEPTH = 64  # levels below the root; int_unit_paths walks no further
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Date, `T` or a space, time to the second (fraction allowed), offset optional.
 ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?$"
@@ -302,7 +303,7 @@ def format_closed_at(moment: datetime | None) -> str:
 
 def _validate_closures(table: ReferenceTable) -> None:
     for index, (row, line) in enumerate(zip(table.rows, table.lines, strict=True), start=1):
-        if not MONTH_PATTERN.match(row["period"]):
+        if not Month.is_valid(row["period"]):
             raise ReferenceFileError(
                 table.file_name, f"period '{row['period']}' không phải tháng YYYY-MM", line
             )
@@ -324,7 +325,7 @@ def _validate_unit_changes(table: ReferenceTable) -> None:
         for column in ("from_unit_code", "to_unit_code"):
             if not row[column]:
                 raise ReferenceFileError(table.file_name, f"{column} trống", line)
-        if not MONTH_PATTERN.match(row["effective_from"]):
+        if not Month.is_valid(row["effective_from"]):
             raise ReferenceFileError(
                 table.file_name,
                 f"effective_from '{row['effective_from']}' không phải tháng YYYY-MM",
@@ -359,8 +360,7 @@ def _months(start: str, end: str) -> str:
 
 
 def next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year + number // 12}-{number % 12 + 1:02d}"
+    return str(Month.parse(month).next())
 
 
 def unit_periods(table: ReferenceTable) -> dict[str, UnitPeriod]:
@@ -389,12 +389,12 @@ def _validate_units(table: ReferenceTable) -> None:
                 name, f"unit_code {code} lặp lại (đã có ở dòng {seen[code]}) / duplicate", line
             )
         seen[code] = line
-        if not MONTH_PATTERN.match(row["active_from"]):
+        if not Month.is_valid(row["active_from"]):
             raise ReferenceFileError(
                 name, f"active_from '{row['active_from']}' của {code} không phải tháng YYYY-MM",
                 line,
             )
-        if row["active_to"] and not MONTH_PATTERN.match(row["active_to"]):
+        if row["active_to"] and not Month.is_valid(row["active_to"]):
             raise ReferenceFileError(
                 name, f"active_to '{row['active_to']}' của {code} không phải tháng YYYY-MM", line
             )

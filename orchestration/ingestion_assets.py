@@ -2,10 +2,9 @@
 folder is validated and snapshotted for dbt (ingestion/reference_files.py)."""
 
 
-from datetime import date
-
 import dagster as dg
 
+from forms.month import Month
 from ingestion.inbox import ingest_inbox
 from ingestion.reference_files import (
     REFERENCE_FILES,
@@ -173,7 +172,7 @@ def inbox_ingestion(context: dg.AssetExecutionContext, pipeline: PipelineConfig)
     months = run_months(context.run.tags)
     logged = record_run_request(
         paths.raw_store,
-        [date.fromisoformat(f"{month}-01") for month in months],
+        [Month.parse(month).first_day for month in months],
         context.run.run_id,
         context.run.tags.get("dean5299/trigger"),
     )

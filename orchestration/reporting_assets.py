@@ -5,12 +5,12 @@ report is the partitioned asset (CONTRACT §9).
 """
 
 import warnings
-from datetime import date
 
 import dagster as dg
 import duckdb
 from pydantic import Field
 
+from forms.month import Month
 from orchestration.changed_months import changed_months
 from orchestration.partitions import monthly_partitions
 from orchestration.publishing import (
@@ -154,7 +154,7 @@ def monthly_report(
             written = write_reports(
                 paths.warehouse,
                 paths.output,
-                date.fromisoformat(f"{month}-01"),
+                Month.parse(month).first_day,
                 paths.raw_store,
                 unit_code=unit_code or None,
             )

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from forms.month import Month, MonthLike
 
 
-def month_start(period: str | dt.date) -> dt.date:
-    """'YYYY-MM' (or a date) -> the first day of that month."""
-    if isinstance(period, dt.date):
-        return dt.date(period.year, period.month, 1)
-    match = _PERIOD.match(str(period).strip())
-    if not match:
-        raise ValueError(f"period must be YYYY-MM, got {period!r}")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+def month_start(period: MonthLike) -> dt.date:
+    """'YYYY-MM' (or a date, a Month) -> the first day of that month."""
+    return Month.parse(period).first_day
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:

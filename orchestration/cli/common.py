@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from forms.month import Month
 from orchestration.settings import PipelinePaths, resolve_paths
 
 app = typer.Typer(
@@ -29,7 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-AS_OF_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 REFERENCE_FILES = ("units.csv", "targets.csv", "population.csv", "settings.csv")
 
 
@@ -58,7 +57,7 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def check_as_of(as_of: str) -> str:
-    if not AS_OF_PATTERN.match(as_of or ""):
+    if not Month.is_valid(as_of or ""):
         raise UserError(
             f"--as-of phải có dạng YYYY-MM (ví dụ 2024-04), nhận được '{as_of}' / "
             "expected YYYY-MM"
@@ -98,7 +97,7 @@ def resolve_cli_paths(inbox, reference, warehouse, output) -> PipelinePaths:
 
 def check_period(period: str, example: str = "2024-05") -> str:
     """A `--period` that names a month (no range check: closing or templating any month)."""
-    if not AS_OF_PATTERN.match(period or ""):
+    if not Month.is_valid(period or ""):
         raise UserError(f"--period phải có dạng YYYY-MM (ví dụ {example}), nhận được '{period}'")
     return period
 
