@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from forms.vi_format import number
+from forms.vi_format import number, percent
 
 # Text stays text (<text> elements: smaller, selectable, searchable); the ids of
 # clip paths are salted with a constant so the same data gives the same file.
@@ -49,8 +49,14 @@ def _to_svg(fig: Figure) -> str:
     return svg
 
 
-def _vi_axis(axis, digits: int = 0, suffix: str = "") -> None:
-    axis.set_major_formatter(FuncFormatter(lambda value, _: number(value, digits) + suffix))
+def _figure(value: float, is_percent: bool) -> str:
+    """A bar's or a tick's label: '34%' through forms.vi_format.percent (one way of writing
+    a percentage in every report), else '45.600'."""
+    return percent(value) if is_percent else number(value)
+
+
+def _vi_axis(axis, is_percent: bool = False) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _figure(value, is_percent)))
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ def achievement_chart(bars: list[AchievementBar]) -> str:
         for index, (patch, bar) in enumerate(zip(drawn.patches, bars, strict=True)):
             patch.set_gid(f"ach-bar-{index}")
             ax.annotate(
-                number(bar.achievement_pct) + "%",
+                percent(bar.achievement_pct),
                 (bar.achievement_pct, patch.get_y() + 0.3),
                 xytext=(4, 0),
                 textcoords="offset points",
@@ -92,7 +98,7 @@ def achievement_chart(bars: list[AchievementBar]) -> str:
         ax.set_yticks(positions, [_short(b.label) for b in bars])
         top = max([100.0, *(b.achievement_pct for b in bars)])
         ax.set_xlim(0, top * 1.15)
-        _vi_axis(ax.xaxis, suffix="%")
+        _vi_axis(ax.xaxis, is_percent=True)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_xlabel("% đạt so với chỉ tiêu (vạch đứt: 100%; vạch chấm: tiến độ thời gian)")
@@ -150,9 +156,8 @@ def trend_chart(panels: list[TrendPanel]) -> str:
                 gid=f"trend-actual-{panel.code}",
             )
             if panel.actual:
-                suffix = "%" if panel.is_rate else ""
                 ax.annotate(
-                    number(panel.actual[-1]) + suffix,
+                    _figure(panel.actual[-1], panel.is_rate),
                     (x_actual[-1], panel.actual[-1]),
                     xytext=(4, 4),
                     textcoords="offset points",
@@ -165,7 +170,7 @@ def trend_chart(panels: list[TrendPanel]) -> str:
             ax.set_xlim(0, months + 0.5)
             ax.set_ylim(bottom=0)
             ax.yaxis.set_major_locator(MaxNLocator(5))
-            _vi_axis(ax.yaxis, suffix="%" if panel.is_rate else "")
+            _vi_axis(ax.yaxis, is_percent=panel.is_rate)
             ax.grid(axis="y", color=GRID, linewidth=0.6)
             ax.set_title(
                 _short(panel.title) if len(panel.title) > 60 else panel.title,
@@ -190,7 +195,7 @@ class UnitPanel:
     code: str
     title: str
     bars: list[UnitBar]  # already ranked, first on top
-    suffix: str = ""  # "%" for achievement or rates
+    is_percent: bool = False  # achievement or rates
     reference: float | None = None  # a vertical line (100 % or the target rate)
 
 
@@ -213,7 +218,7 @@ def units_chart(panels: list[UnitPanel]) -> str:
             for index, (patch, bar) in enumerate(zip(drawn.patches, panel.bars, strict=True)):
                 patch.set_gid(f"unit-bar-{panel.code}-{index}")
                 ax.annotate(
-                    number(bar.value) + panel.suffix,
+                    _figure(bar.value, panel.is_percent),
                     (bar.value, patch.get_y() + 0.325),
                     xytext=(3, 0),
                     textcoords="offset points",
@@ -226,7 +231,7 @@ def units_chart(panels: list[UnitPanel]) -> str:
             top = max([panel.reference or 0.0, *(b.value for b in panel.bars)]) or 1.0
             ax.set_xlim(0, top * 1.2)
             ax.xaxis.set_major_locator(MaxNLocator(4))
-            _vi_axis(ax.xaxis, suffix=panel.suffix)
+            _vi_axis(ax.xaxis, is_percent=panel.is_percent)
             ax.tick_params(axis="x", labelsize=7)
             ax.grid(axis="x", color=GRID, linewidth=0.6)
             ax.set_axisbelow(True)

@@ -23,7 +23,7 @@ from pathlib import Path
 import xlsxwriter
 
 from forms.safe_text import is_formula_like
-from forms.vi_format import number
+from forms.vi_format import number, percent
 from reports.children_table import CHILDREN_TITLE, LEVEL_LABELS, children_rows
 from reports.progress_data import ReportData
 from reports.tables import (
@@ -128,7 +128,7 @@ class SheetWriter:
             self.sheet.write_blank(row, col, None, self.formats["percent"])
             return
         self.sheet.write_number(row, col, percent_value / 100.0, self.formats["percent"])
-        self._fit(col, number(percent_value) + "%")
+        self._fit(col, percent(percent_value))
 
     def month(self, row: int, col: int, value: date | None) -> None:
         if value is None:

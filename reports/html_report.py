@@ -293,11 +293,11 @@ def _unit_panel(data: ReportData, code: str, row) -> UnitPanel:
         bars = [UnitBar(r.unit.unit_name, r.unit.actual_value, r.status.colour) for r in ranked]
         bars.sort(key=lambda b: -b.value)
         return UnitPanel(
-            code, f"{code} · tỷ lệ đạt được (vạch: chỉ tiêu)", bars, "%", row.target_value
+            code, f"{code} · tỷ lệ đạt được (vạch: chỉ tiêu)", bars, True, row.target_value
         )
     if ranked and all(r.unit.achievement_pct is not None for r in ranked):
         bars = [UnitBar(r.unit.unit_name, r.unit.achievement_pct, r.status.colour) for r in ranked]
-        return UnitPanel(code, f"{code} · % đạt chỉ tiêu của đơn vị", bars, "%", 100.0)
+        return UnitPanel(code, f"{code} · % đạt chỉ tiêu của đơn vị", bars, True, 100.0)
     bars = [UnitBar(r.unit.unit_name, r.unit.numerator, "#0969da") for r in ranked]
     bars.sort(key=lambda b: -b.value)
     return UnitPanel(code, f"{code} · {UNIT_OF_MEASURE.get(code, '')}", bars)

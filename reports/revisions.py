@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from forms.vi_format import number
+from forms.vi_format import number, percent
 from reports.publications import FigureChange, Publication
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -68,6 +68,13 @@ def _figure(value: float | None) -> str:
     return number(value, 0 if float(value).is_integer() else 2)
 
 
+def _changed(change: FigureChange, value: float | None) -> str:
+    """A changed figure; the achievement is a percentage, written as everywhere (34,12%)."""
+    if change.column != "achievement_pct" or value is None:
+        return _figure(value)
+    return percent(value, 0 if float(value).is_integer() else 2)
+
+
 def _window(change: FigureChange) -> str:
     return f"{change.window_start:%m/%Y}–{change.window_end:%m/%Y}"
 
@@ -81,7 +88,7 @@ def revision_markdown(previous: Publication, changes: list[FigureChange]) -> str
     lines = [f"## {revision_title(previous)}", ""]
     lines += [
         f"- {c.indicator_code} ({_window(c)}), {FIGURE_LABELS[c.column]}: "
-        f"{_figure(c.old)} → {_figure(c.new)}"
+        f"{_changed(c, c.old)} → {_changed(c, c.new)}"
         for c in changes
     ]
     return "\n".join(lines) + "\n"
@@ -107,7 +114,7 @@ def revision_html(previous: Publication, changes: list[FigureChange]) -> str:
     items = "".join(
         f"<li>{escape(c.indicator_code)} ({escape(_window(c))}), "
         f"{escape(FIGURE_LABELS[c.column])}: "
-        f"{escape(_figure(c.old))} → {escape(_figure(c.new))}</li>"
+        f"{escape(_changed(c, c.old))} → {escape(_changed(c, c.new))}</li>"
         for c in changes
     )
     return (
