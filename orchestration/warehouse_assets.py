@@ -1,4 +1,6 @@
-"""Warehouse: dbt builds staging -> intermediate -> marts into a fresh build file."""
+"""Warehouse: dbt builds staging -> intermediate -> marts into the build file: a copy of
+the published warehouse when an incremental build is allowed, else a fresh file
+(orchestration/build_mode.py decides)."""
 
 
 import hashlib
@@ -11,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration.build_mode import dbt_build_args, plan_build, prepare_build_file, record_state
 from orchestration.check_descriptions import check_description
 from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
@@ -180,10 +183,11 @@ def warehouse_models(
 ):
     paths = pipeline.paths()
     acquire_for_step(paths, context.run.run_id)  # one warehouse writer at a time
-    # Always a fresh file: the warehouse is rebuilt from the raw store + reference.
-    paths.build_db.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    # From the published warehouse when nothing but new batches and closures changed
+    # since it was built, else a fresh file and `--full-refresh` (detected, not asked).
+    plan = plan_build(paths)
+    context.log.info(f"build mode: {plan.mode}")
+    prepare_build_file(paths, plan)
     if paths.engine == "spark":
         prepare_spark_build(paths.warehouse)
     # dbt holds the build file's write lock until it exits, so what the UI shows of each
@@ -192,10 +196,8 @@ def warehouse_models(
     held: list[tuple[dg.AssetKey | None, Any]] = []
     try:
         with paths.dbt_environ():
-            # dbt's unit tests check the SQL against fixed inputs, not the data: they run
-            # in the test suite (tests/test_dbt_unit_tests.py), not in every build.
             invocation = dbt.cli(
-                ["build", "--exclude-resource-type", "unit_test"],
+                dbt_build_args(plan),
                 context=context,
                 target_path=dbt_target_path(paths),
             )
@@ -206,6 +208,7 @@ def warehouse_models(
             tables = load_spark_export(spark_export_dir(paths.warehouse), paths.build_db)
             context.log.info(f"Spark: {len(tables)} tables loaded into {paths.build_db}")
             shutil.rmtree(spark_export_dir(paths.warehouse), ignore_errors=True)
+        record_state(paths.build_db, plan)
     except Exception:
         yield from (event for _, event in held)  # what did build is still recorded
         raise
@@ -220,7 +223,7 @@ def warehouse_models(
         if key is not None:
             summary = summaries.get(key.path[-1], {}) if key.path[0] == "marts" else {}
             extra = {**facts.get(key, {}), **summary}
-        yield _with_summary(event, extra)
+        yield _with_summary(event, {**extra, "build_mode": plan.mode})
 
 
 def table_facts(build_db: Path, keys: Sequence[dg.AssetKey]) -> dict[dg.AssetKey, dict]:

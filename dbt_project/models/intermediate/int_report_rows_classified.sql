@@ -1,12 +1,25 @@
 -- Every committed row read from a parsed file, with the reason it cannot be loaded
 -- (NULL = loaded). Reference checks live here, not in ingestion, because the data team
 -- may correct units.csv after a file was read.
+-- Incremental (macros/incremental_scope.sql): a build classifies again only the contents
+-- that are new or whose counting copy changed; a changed units.csv forces a full build.
+{{ config(
+    materialized=dean5299.incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ dean5299.delete_classified_contents() }}"
+) }}
+
 with read_copies as (
     -- The rows of a content were read once; they belong to the copy that counts.
-    select read_batch_id as batch_id, sha256, file_name, file_mtime
-    from {{ ref('int_inbox_copies_ranked') }}
-    where copy_status = 'parsed'
+    {{ dean5299.classified_read_copies() }}
 ),
+
+{% if is_incremental() %}
+contents_to_rebuild as (
+    -- After the pre-hook's delete: exactly the contents it removed, and the new ones.
+    {{ dean5299.classified_contents_to_rebuild('read_copies') }}
+),
+{% endif %}
 
 report_rows as (
     select
@@ -17,6 +30,9 @@ report_rows as (
         report_rows.raw_cumulative, report_rows.cumulative, read_copies.file_mtime
     from {{ ref('stg_raw__report_rows') }} as report_rows
     inner join read_copies using (batch_id, sha256)
+    {% if is_incremental() %}
+    where report_rows.sha256 in (select sha256 from contents_to_rebuild)
+    {% endif %}
 ),
 
 units as (

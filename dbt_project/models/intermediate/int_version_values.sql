@@ -1,9 +1,26 @@
 -- Each version's loaded value of each measure (NULL value = the cell was left empty:
 -- read, loaded, not reported), with the version's standing: winner among all versions,
 -- official (CONTRACT §9).
-with versions as (
-    select * from {{ ref('int_report_versions_ranked') }}
-    where is_winner or is_official
+-- Incremental (macros/incremental_scope.sql): a build recomputes only the unit-months
+-- whose winning or official version changed (a new month, a resubmission, a closure).
+{{ config(
+    materialized=dean5299.incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ dean5299.delete_version_months() }}"
+) }}
+
+with standing as (
+    {{ dean5299.standing_versions() }}
+),
+
+versions as (
+    select * from standing
+    {% if is_incremental() %}
+    -- After the pre-hook's delete: the unit-months it removed, and the new ones.
+    where (unit_code, period) in (
+        {{ dean5299.version_months_to_rebuild('standing') }}
+    )
+    {% endif %}
 ),
 
 loaded_rows as (

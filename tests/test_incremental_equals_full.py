@@ -1,0 +1,244 @@
+"""Incremental warehouse builds equal full rebuilds (issue #19 item 3).
+
+One history of the sample, built the way `warehouse_models` builds (the same plan, build
+file, dbt arguments and recorded state: orchestration/build_mode.py; real ingestion,
+real dbt, real DuckDB files), then after each change a full rebuild of the same inputs
+into another file: every table of marts, quality and intermediate must hold the same
+rows (EXCEPT ALL both ways). The mode that ran is asserted, so a silent full build
+cannot pass for an incremental one. dbt's data tests are left out here (they read the
+tables, they do not write them) to keep the test fast; the asset runs them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import SAMPLE, Workspace
+from test_reports_support import copy_sample
+from test_time_model import resubmit_tpba_march
+
+from ingestion.inbox import ingest_inbox
+from ingestion.reference_files import snapshot_reference
+from ingestion.run_requests import record_run_request
+from orchestration.build_mode import (
+    INCREMENTAL,
+    STATE_TABLE,
+    BuildPlan,
+    dbt_build_args,
+    plan_build,
+    prepare_build_file,
+    published_state,
+    record_state,
+)
+from orchestration.publishing import publish_build
+from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths, resolve_paths
+from orchestration.warehouse_assets import dbt_target_path
+from reports.publications import ensure_publication_store
+
+DBT = Path(sys.executable).with_name("dbt")
+COMPARED_SCHEMAS = ("marts", "quality", "intermediate")
+
+
+def table_differences(left: Path, right: Path) -> dict[str, str]:
+    """table -> what differs, for every table of the compared schemas in either file:
+    a table missing on one side, other columns, or rows only on one side (EXCEPT ALL)."""
+    differences: dict[str, str] = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as l (read_only)")
+        con.execute(f"attach '{right}' as r (read_only)")
+
+        def columns(db: str) -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for schema, table, column in con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where table_catalog = ? and table_schema in ? "
+                "order by table_schema, table_name, ordinal_position",
+                [db, list(COMPARED_SCHEMAS)],
+            ).fetchall():
+                found.setdefault(f"{schema}.{table}", []).append(column)
+            return found
+
+        left_tables, right_tables = columns("l"), columns("r")
+        for name in sorted(left_tables.keys() | right_tables.keys()):
+            if name not in left_tables or name not in right_tables:
+                differences[name] = "only in " + ("left" if name in left_tables else "right")
+                continue
+            if sorted(left_tables[name]) != sorted(right_tables[name]):
+                differences[name] = f"columns {left_tables[name]} != {right_tables[name]}"
+                continue
+            listed = ", ".join(f'"{c}"' for c in right_tables[name])
+            only_left, only_right = (
+                con.execute(
+                    f"select count(*) from (select {listed} from {a}.{name} "
+                    f"except all select {listed} from {b}.{name})"
+                ).fetchone()[0]
+                for a, b in (("l", "r"), ("r", "l"))
+            )
+            if only_left or only_right:
+                differences[name] = f"{only_left} row(s) only left, {only_right} only right"
+    return differences
+
+
+def _dbt(paths: PipelinePaths, plan: BuildPlan) -> None:
+    args = [*dbt_build_args(plan), "--exclude-resource-type", "test", "--threads", "2"]
+    env = {**os.environ, **paths.dbt_env()}
+    result = subprocess.run(
+        [str(DBT), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+         str(DBT_PROJECT_DIR), "--target-path", str(dbt_target_path(paths))],
+        env=env, capture_output=True, text=True, timeout=600, cwd=DBT_PROJECT_DIR,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+class History:
+    """One deployment's folders and its runs, as the monthly job does them (no report)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.paths = resolve_paths(ws.env())
+        self.reference_build = ws.root / "full_rebuild.duckdb"
+
+    def run(self, as_of: str) -> str:
+        """Snapshot, ingest, log the run request, build as the asset does, publish; then
+        a full rebuild of the same inputs beside it. Returns the mode that ran."""
+        paths = self.paths
+        snapshot_reference(paths.reference, paths.reference_snapshot)
+        ingest_inbox(paths.inbox, paths.raw_store)
+        record_run_request(paths.raw_store, [dt.date.fromisoformat(as_of + "-01")], None, "test")
+        ensure_publication_store(paths.raw_store)
+        plan = plan_build(paths)
+        self._build(plan)
+        publish_build(paths.build_db, paths.warehouse)
+        self.reference_build.unlink(missing_ok=True)
+        if plan.incremental:
+            # The same inputs, built from nothing (same env: dbt's partial parse stays
+            # valid). A full build of the history is that already (asserted in _build).
+            self._build(BuildPlan("full: reference rebuild", plan.state))
+            os.replace(paths.build_db, self.reference_build)
+        else:
+            shutil.copyfile(paths.warehouse, self.reference_build)
+        return plan.mode
+
+    def _build(self, plan: BuildPlan) -> None:
+        prepare_build_file(self.paths, plan)
+        if not plan.incremental:
+            assert not self.paths.build_db.exists()
+        _dbt(self.paths, plan)
+        record_state(self.paths.build_db, plan)
+
+    def differences(self) -> dict[str, str]:
+        return table_differences(self.paths.warehouse, self.reference_build)
+
+
+def edit_csv(path: Path, key: dict[str, str], changes: dict[str, str]) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+        fields = list(rows[0].keys())
+    hits = [row for row in rows if all(row[k] == v for k, v in key.items())]
+    assert len(hits) == 1, (path, key)
+    hits[0].update(changes)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
+    ws = copy_sample(Workspace(tmp_path))
+    later = tmp_path / "later"
+    later.mkdir()
+    for folder in ("2024-04", "email_chuyen_tiep"):  # what arrives in (a)
+        shutil.move(ws.inbox / folder, later / folder)
+    history = History(ws)
+
+    assert history.run("2024-03") == "full: no previous build"
+    assert history.differences() == {}
+    assert published_state(ws.warehouse)["mode"] == "full: no previous build"
+
+    # (a) a new month (and a forwarded copy of a February file: its counting copy moves)
+    for folder in ("2024-04", "email_chuyen_tiep"):
+        shutil.copytree(later / folder, ws.inbox / folder, copy_function=shutil.copy2)
+    assert history.run("2024-04") == INCREMENTAL
+    assert history.differences() == {}
+
+    # (e) a month closed (closures.csv, as `dean5299 close` writes it)
+    closed_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    (ws.reference / "closures.csv").write_text(
+        f"period,closed_at,closed_by,note\n2024-03,{closed_at},test,\n", encoding="utf-8"
+    )
+    assert history.run("2024-04") == INCREMENTAL
+    assert history.differences() == {}
+
+    # (b) a late resubmission of that old month: a pending revision, not applied
+    resubmit_tpba_march(ws)
+    assert history.run("2024-04") == INCREMENTAL
+    assert history.differences() == {}
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_pending_revisions").fetchone()[0] > 0
+
+    # (c) a unit's active_to changed in the reference: a full build, detected
+    edit_csv(ws.reference / "units.csv", {"unit_code": "TXAL"}, {"active_to": "2024-03"})
+    assert history.run("2024-04") == "full: reference changed"
+    assert history.differences() == {}
+
+    # (d) a target changed
+    edit_csv(ws.reference / "targets.csv", {"indicator_code": "CT3", "unit_code": "TDBA"},
+             {"target_value": "70000"})
+    assert history.run("2024-04") == "full: reference changed"
+    assert history.differences() == {}
+
+    # Nothing changed since: incremental again, from the full build (c)/(d) published.
+    assert history.run("2024-04") == INCREMENTAL
+    assert history.differences() == {}
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        assert con.execute(f"select count(*) from {STATE_TABLE}").fetchone()[0] == 1
+
+
+def test_the_comparison_fails_on_a_changed_row_a_missing_row_and_a_missing_table(tmp_path):
+    left, right = tmp_path / "left.duckdb", tmp_path / "right.duckdb"
+    for path in (left, right):
+        with duckdb.connect(str(path)) as con:
+            for schema in COMPARED_SCHEMAS:
+                con.execute(f"create schema {schema}")
+            con.execute("create table marts.t as select * from (values (1, 'a'), (2, 'b')) v(k, v)")
+            con.execute("create table quality.q as select 1 as k")
+            con.execute("create table intermediate.i as select 1 as k")
+    assert table_differences(left, right) == {}
+    with duckdb.connect(str(right)) as con:
+        con.execute("update marts.t set v = 'c' where k = 2")
+        con.execute("delete from quality.q")
+        con.execute("drop table intermediate.i")
+    assert table_differences(left, right) == {
+        "intermediate.i": "only in left",
+        "marts.t": "1 row(s) only left, 1 only right",
+        "quality.q": "1 row(s) only left, 0 only right",
+    }
+
+
+@pytest.mark.parametrize("changed", ["units.csv", "closures.csv"])
+def test_the_plan_reads_the_snapshot_not_a_flag(tmp_path, changed):
+    """A reference file other than closures.csv changed: full; closures: incremental."""
+    from orchestration.build_mode import current_state, decide
+
+    ws = Workspace(tmp_path)
+    shutil.copytree(SAMPLE / "reference", ws.reference)
+    paths = resolve_paths(ws.env())
+    snapshot_reference(paths.reference, paths.reference_snapshot)
+    before = current_state(paths)
+    assert decide(before, current_state(paths)) == INCREMENTAL
+    target = paths.reference_snapshot / changed
+    target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    expected = INCREMENTAL if changed == "closures.csv" else "full: reference changed"
+    assert decide(before, current_state(paths)) == expected
+    assert decide(None, before) == "full: no previous build"
+    assert decide({**before, "raw_batches": ["report_rows/gone.parquet"]}, before) == (
+        "full: raw store changed"
+    )
