@@ -36,7 +36,6 @@ A step whose process tree goes above --mem-limit-gb, or runs longer than
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -65,6 +64,9 @@ from ingestion.file_reader import parse_path, sha256_of
 from ingestion.template import MEASURE_CODES, write_report_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # a script in benchmarks/ does not see the root's sample/
+from sample.reference_writer import write_reference_csv  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 DBT_DIR = ROOT / "dbt_project"
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -150,87 +152,56 @@ def write_reference(folder: Path, org: Organisation, cube: np.ndarray) -> None:
     folder.mkdir(parents=True)
     start, end = org.months[0], org.months[-1]
     ym = "{:%Y-%m}".format
-    with (folder / "units.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(
-            ["unit_code", "unit_name", "unit_type", "parent_code", "active_from", "active_to"]
-        )
-        w.writerow([org.root, "Trung ương Đoàn (thử tải)", "trung_uong", "", ym(start), ""])
-        for g in org.groups:
-            w.writerow([g, f"Tỉnh Đoàn {g}", "tinh_doan", org.root, ym(start), ""])
-        for i, u in enumerate(org.units):
-            w.writerow([u, f"Đoàn cơ sở {i + 1}", "xa_phuong", org.parent[u], ym(start), ""])
+    write_reference_csv(
+        folder,
+        "units",
+        [
+            [org.root, "Trung ương Đoàn (thử tải)", "trung_uong", "", ym(start), ""],
+            *([g, f"Tỉnh Đoàn {g}", "tinh_doan", org.root, ym(start), ""] for g in org.groups),
+            *(
+                [u, f"Đoàn cơ sở {i + 1}", "xa_phuong", org.parent[u], ym(start), ""]
+                for i, u in enumerate(org.units)
+            ),
+        ],
+    )
     years = sorted({m.year for m in org.months})
     per_year = cube.sum(axis=0).mean(axis=0) * 12 / len(org.months)  # a unit's yearly flow
     col = {code: k for k, code in enumerate(MEASURE_CODES)}
-    with (folder / "targets.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(
+    n = len(org.units)
+    targets = []
+    for y in years:
+        window = (f"{y}-01", f"{y}-12")
+        targets += [
+            ["CT1", org.root, *window, "rate", 40, ""],
+            ["CT2", org.root, *window, "rate", 80, ""],
+            ["CT4", org.root, *window, "count", 6 * n, ""],
+            ["CT6", org.root, *window, "count", int(per_year[col["payment_accounts"]] * n), ""],
+            ["CT7", org.root, *window, "population_share", 10, ""],
             [
-                "indicator_code",
-                "unit_code",
-                "window_start",
-                "window_end",
-                "target_kind",
-                "target_value",
-                "baseline",
-            ]
-        )
-        n = len(org.units)
-        for y in years:
-            window = (f"{y}-01", f"{y}-12")
-            w.writerow(["CT1", org.root, *window, "rate", 40, ""])
-            w.writerow(["CT2", org.root, *window, "rate", 80, ""])
-            w.writerow(["CT4", org.root, *window, "count", 6 * n, ""])
-            w.writerow(
-                ["CT6", org.root, *window, "count", int(per_year[col["payment_accounts"]] * n), ""]
-            )
-            w.writerow(["CT7", org.root, *window, "population_share", 10, ""])
-            w.writerow(
-                [
-                    "CT8",
-                    org.root,
-                    f"{y}-01",
-                    f"{y}-06",
-                    "count",
-                    int(per_year[col["vneid_activated"]] * n / 2),
-                    "",
-                ]
-            )
-            for g in org.groups:  # a group's own count targets
-                w.writerow(
-                    [
-                        "CT5",
-                        g,
-                        *window,
-                        "count",
-                        int(per_year[col["households_vneid"]] * n / len(org.groups)),
-                        "",
-                    ]
-                )
-            for u in org.units:  # CT3 on units only: the groups' and root's are their sums
-                w.writerow(
-                    ["CT3", u, *window, "count", int(per_year[col["dossiers_supported"]]), ""]
-                )
-        w.writerow(
-            [
-                "CT5",
-                org.root,
-                ym(start),
-                ym(end),
-                "count",
-                int(per_year[col["households_vneid"]] * n * 6),
-                1000,
-            ]
-        )
+                "CT8", org.root, f"{y}-01", f"{y}-06", "count",
+                int(per_year[col["vneid_activated"]] * n / 2), "",
+            ],
+        ]  # fmt: skip
+        for g in org.groups:  # a group's own count targets
+            households = int(per_year[col["households_vneid"]] * n / len(org.groups))
+            targets.append(["CT5", g, *window, "count", households, ""])
+        # CT3 on units only: the groups' and root's are their sums
+        dossiers = int(per_year[col["dossiers_supported"]])
+        targets += [["CT3", u, *window, "count", dossiers, ""] for u in org.units]
+    targets.append(
+        [
+            "CT5", org.root, ym(start), ym(end), "count",
+            int(per_year[col["households_vneid"]] * n * 6), 1000,
+        ]
+    )  # fmt: skip
+    write_reference_csv(folder, "targets", targets)
     rng = np.random.default_rng(14)
     people = rng.integers(8000, 60000, len(org.units))
-    with (folder / "population.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["unit_code", "year", "population_14_plus"])
-        for y in years:
-            for u, p in zip(org.units, people, strict=True):
-                w.writerow([u, y, int(p)])
+    write_reference_csv(
+        folder,
+        "population",
+        [[u, y, int(p)] for y in years for u, p in zip(org.units, people, strict=True)],
+    )
     shutil.copy(ROOT / "sample" / "reference" / "settings.csv", folder / "settings.csv")
 
 
@@ -968,7 +939,6 @@ def run(bench: Bench, args: argparse.Namespace, wanted: set[str]) -> None:
             if "dbt_final" in wanted:
                 bench.dbt_step("dbt_final", env)
     if "sample" in wanted:
-        sys.path.insert(0, str(ROOT))  # a script in benchmarks/ does not see the root
         from sample.sample_mtimes import restore_mtimes
 
         inbox = tmp / "sample_inbox"

@@ -19,8 +19,6 @@ File modification times (receipt times) are not kept by git: they are written to
 
 from __future__ import annotations
 
-import argparse
-import csv
 import datetime as dt
 import os
 import random
@@ -41,9 +39,11 @@ except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(HERE.parent))
     from ingestion.template import MEASURE_CODES, write_report_csv, write_report_workbook
 try:
-    from .sample_mtimes import restore_mtimes, write_manifest
+    from .reference_writer import write_reference_csv
+    from .sample_mtimes import generator_main, restore_mtimes, write_manifest
 except ImportError:  # run as a script
-    from sample_mtimes import restore_mtimes, write_manifest
+    from reference_writer import write_reference_csv
+    from sample_mtimes import generator_main, restore_mtimes, write_manifest
 
 BASE_SEED = 5299
 TZ = dt.timezone(dt.timedelta(hours=7))
@@ -492,8 +492,8 @@ def cumulative_of(s: Sample, unit: str, period: str, measure: str, own: int | No
     raise ValueError(period)
 
 
-def report_cells(s: Sample, unit: str, period: str, *, v1: bool = False):
-    """values, cumulative and notes of one workbook."""
+def report_cells(s: Sample, unit: str, period: str, *, v1: bool = False) -> dict[str, dict]:
+    """The cells of one workbook: write_report_workbook's values, cumulative and notes."""
     row = dict(s.values[(unit, period)])
     if v1:
         row[RESUBMIT[2]] += RESUBMIT[3]
@@ -520,7 +520,7 @@ def report_cells(s: Sample, unit: str, period: str, *, v1: bool = False):
         cumulative = {m: vn(x) if isinstance(x, int) else x for m, x in cumulative.items()}
     if (unit, period) == RESUBMIT[:2] and not v1:
         notes[RESUBMIT[2]] = f"Bản sửa: bớt {RESUBMIT[3]} hồ sơ tính trùng trong bản gửi trước"
-    return values, cumulative, notes
+    return {"values": values, "cumulative": cumulative, "notes": notes}
 
 
 GUIDE_TEXT = """\
@@ -546,6 +546,19 @@ def generate(out: Path) -> dict[str, dt.datetime]:
 
     rng = random.Random(BASE_SEED)
     mtimes: dict[str, dt.datetime] = {}
+
+    def workbook(name: str, u: str, p: str, rdate: dt.date, *, v1: bool = False) -> None:
+        write_report_workbook(
+            inbox / name,
+            unit_code=u,
+            unit_name=UNIT_NAME[u],
+            period=p,
+            report_date=rdate,
+            province_name=PROVINCE_NAME,
+            period_as_date=u == PERIOD_DATE_UNIT,
+            **report_cells(s, u, p, v1=v1),
+        )
+
     for p in MONTHS:
         for u in ACTIVE:
             if u == CSV_UNIT or (u, p) == MISSING:
@@ -557,34 +570,10 @@ def generate(out: Path) -> dict[str, dt.datetime]:
                 rdate = mtime.date()
             if (u, p) == RESUBMIT[:2]:  # v1 early, v2 (the winner) later
                 rdate, mtime = dt.date(2024, 4, 3), dt.datetime(2024, 4, 3, 16, 20, tzinfo=TZ)
-                v2_date, v2_mtime = dt.date(2024, 4, 8), dt.datetime(2024, 4, 8, 10, 5, tzinfo=TZ)
                 v2_name = f"{p}/{SLUG[u]}_thang{p[-2:]}_sua.xlsx"
-                values, cumulative, notes = report_cells(s, u, p)
-                write_report_workbook(
-                    inbox / v2_name,
-                    unit_code=u,
-                    unit_name=UNIT_NAME[u],
-                    period=p,
-                    values=values,
-                    cumulative=cumulative,
-                    notes=notes,
-                    report_date=v2_date,
-                    province_name=PROVINCE_NAME,
-                )
-                mtimes[v2_name] = v2_mtime
-            values, cumulative, notes = report_cells(s, u, p, v1=(u, p) == RESUBMIT[:2])
-            write_report_workbook(
-                inbox / name,
-                unit_code=u,
-                unit_name=UNIT_NAME[u],
-                period=p,
-                values=values,
-                cumulative=cumulative,
-                notes=notes,
-                report_date=rdate,
-                province_name=PROVINCE_NAME,
-                period_as_date=u == PERIOD_DATE_UNIT,
-            )
+                workbook(v2_name, u, p, dt.date(2024, 4, 8))
+                mtimes[v2_name] = dt.datetime(2024, 4, 8, 10, 5, tzinfo=TZ)
+            workbook(name, u, p, rdate, v1=(u, p) == RESUBMIT[:2])
             mtimes[name] = mtime
             if (u, p) == DUPLICATE[:2]:
                 copy = f"{DUPLICATE[2]}/{SLUG[u]}_thang{p[-2:]}.xlsx"
@@ -607,17 +596,10 @@ def generate(out: Path) -> dict[str, dt.datetime]:
     return mtimes
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 def write_reference(ref: Path) -> None:
-    _write_csv(
-        ref / "units.csv",
-        ["unit_code", "unit_name", "unit_type", "parent_code", "active_from", "active_to"],
+    write_reference_csv(
+        ref,
+        "units",
         [[ROOT, PROVINCE_NAME, "tinh_doan", "", "2022-01", ""]]
         + [[c, n, t, ROOT, f, to] for c, n, t, f, to, *_ in UNITS],
     )
@@ -633,63 +615,21 @@ def write_reference(ref: Path) -> None:
         ["CT7", ROOT, *year, "population_share", 10, ""],
         ["CT8", ROOT, "2024-01", "2024-06", "count", 190759, ""],
     ] + [["CT3", u[0], *year, "count", u[7], ""] for u in UNITS if u[7] is not None]
-    _write_csv(
-        ref / "targets.csv",
-        [
-            "indicator_code",
-            "unit_code",
-            "window_start",
-            "window_end",
-            "target_kind",
-            "target_value",
-            "baseline",
-        ],
-        targets,
-    )
-    _write_csv(
-        ref / "population.csv",
-        ["unit_code", "year", "population_14_plus"],
-        [[u, 2024, n] for u, n in POPULATION.items()],
-    )
-    _write_csv(
-        ref / "settings.csv",
-        ["key", "value"],
+    write_reference_csv(ref, "targets", targets)
+    write_reference_csv(ref, "population", [[u, 2024, n] for u, n in POPULATION.items()])
+    write_reference_csv(
+        ref,
+        "settings",
         [["submission_deadline_day", DEADLINE_DAY], ["province_name", PROVINCE_NAME]]
         + [[key, value] for key, value in DOCUMENT_SETTINGS.items()],
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=HERE,
-        help="folder to write reference/, inbox/, inbox_mtimes.csv (default: sample/)",
-    )
-    parser.add_argument(
-        "--restore-mtimes",
-        action="store_true",
-        help="only set the inbox files' mtimes from the manifest",
-    )
-    parser.add_argument(
-        "--inbox", type=Path, default=None, help="inbox for --restore-mtimes (default: <out>/inbox)"
-    )
-    parser.add_argument(
-        "--manifest",
-        type=Path,
-        default=None,
-        help="manifest for --restore-mtimes (default: <out>/inbox_mtimes.csv)",
-    )
-    args = parser.parse_args(argv)
-    if args.restore_mtimes:
-        inbox = args.inbox or args.out / "inbox"
-        done = restore_mtimes(inbox, args.manifest or args.out / "inbox_mtimes.csv")
-        print(f"set the mtimes of {len(done)} files under {inbox}")
-        return 0
-    mtimes = generate(args.out)
-    print(f"wrote {len(mtimes)} inbox files and the reference data under {args.out}")
-    return 0
+    def run(out: Path) -> str:
+        return f"wrote {len(generate(out))} inbox files and the reference data under {out}"
+
+    return generator_main(argv, description=__doc__.splitlines()[0], default_out=HERE, generate=run)
 
 
 if __name__ == "__main__":

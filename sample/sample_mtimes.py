@@ -18,10 +18,11 @@ or, from code (tests, set-up scripts)::
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 MANIFEST_NAME = "inbox_mtimes.csv"
@@ -80,3 +81,44 @@ def restore_mtimes(
         os.utime(inbox / name, (ts, ts))
         done[name] = stamp
     return done
+
+
+def generator_main(
+    argv: list[str] | None,
+    *,
+    description: str,
+    default_out: Path,
+    generate: Callable[[Path], str],
+) -> int:
+    """The command line both sample generators share: `--out DIR` (default
+    `default_out`) runs `generate(out)` and prints what it returns; `--restore-mtimes
+    [--inbox DIR] [--manifest FILE]` only sets the inbox files' receipt times."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=default_out,
+        help=f"folder to write reference/, inbox/, {MANIFEST_NAME} (default: {default_out.name}/)",
+    )
+    parser.add_argument(
+        "--restore-mtimes",
+        action="store_true",
+        help="only set the inbox files' mtimes from the manifest",
+    )
+    parser.add_argument(
+        "--inbox", type=Path, default=None, help="inbox for --restore-mtimes (default: <out>/inbox)"
+    )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help=f"manifest for --restore-mtimes (default: <out>/{MANIFEST_NAME})",
+    )
+    args = parser.parse_args(argv)
+    if args.restore_mtimes:
+        inbox = args.inbox or args.out / "inbox"
+        done = restore_mtimes(inbox, args.manifest or args.out / MANIFEST_NAME)
+        print(f"set the mtimes of {len(done)} files under {inbox}")
+        return 0
+    print(generate(args.out))
+    return 0

@@ -21,8 +21,6 @@ targets). Deterministic: numbers from formulas, workbooks with fixed timestamps.
 
 from __future__ import annotations
 
-import argparse
-import csv
 import datetime as dt
 import json
 import os
@@ -35,11 +33,15 @@ os.environ["OPENPYXL_LXML"] = "False"
 HERE = Path(__file__).resolve().parent
 try:
     from ingestion.template import write_report_csv, write_report_workbook
-    from sample.sample_mtimes import restore_mtimes, write_manifest
+    from sample.reference_writer import write_reference_files
+    from sample.sample_mtimes import generator_main, restore_mtimes, write_manifest
+    from sample.tree_arithmetic import Tree
 except ImportError:  # run as a script from a checkout without the package installed
     sys.path.insert(0, str(HERE.parent.parent))
     from ingestion.template import write_report_csv, write_report_workbook
-    from sample.sample_mtimes import restore_mtimes, write_manifest
+    from sample.reference_writer import write_reference_files
+    from sample.sample_mtimes import generator_main, restore_mtimes, write_manifest
+    from sample.tree_arithmetic import Tree
 
 TZ = dt.timezone(dt.timedelta(hours=7))
 ROOT = "TDHL"
@@ -65,9 +67,9 @@ UNITS = [
     ("PH_EO", "Đoàn phường Eo Lâm", "phuong", ROOT, REFORM, "", "xlsx"),
 ]
 NAMES = {u[0]: u[1] for u in UNITS}
-PARENT = {u[0]: u[3] for u in UNITS if u[3]}
-ACTIVE = {u[0]: (u[4], u[5]) for u in UNITS}
 LEAVES = [u[0] for u in UNITS if u[6]]
+TREE = Tree([(u[0], u[3], u[4], u[5]) for u in UNITS], LEAVES)
+PARENT, ACTIVE, is_active, subtree = TREE.parent, TREE.active, TREE.is_active, TREE.subtree
 
 # from_unit_code, to_unit_code, effective_from, share
 UNIT_CHANGES = [
@@ -123,7 +125,6 @@ SETTINGS = [
                    "Các Đoàn xã, phường, Đoàn trực thuộc"),
 ]
 
-LATEST = {"accounts_total", "accounts_transacting", "vneid_pending"}
 # indicator: (numerator measure, denominator measure or None)
 INDICATORS = {
     "CT1": ("accounts_transacting", "accounts_total"),
@@ -143,11 +144,6 @@ def months(start: str, end: str) -> list[str]:
         out.append(f"{year}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
-
-
-def is_active(code: str, period: str) -> bool:
-    start, end = ACTIVE[code]
-    return start <= period and (not end or period <= end)
 
 
 def reporting_months(code: str) -> list[str]:
@@ -194,35 +190,6 @@ def report_values() -> dict[tuple[str, str], dict[str, int]]:
                 "vneid_pending": pending,
             }
     return out
-
-
-def subtree(code: str) -> list[str]:
-    out = [code]
-    for child, parent in PARENT.items():
-        if parent == code:
-            out += subtree(child)
-    return out
-
-
-def leaf_value(values, leaf: str, measure: str, start: str, as_of: str) -> int:
-    """CONTRACT §2 for one reporting unit: sums from the window's start through as-of;
-    latest values at as-of (or the last month before it inside the window; January of
-    the as-of year for accounts_transacting), nothing once the unit has ended."""
-    reported = {
-        p: v[measure] for (code, p), v in values.items()
-        if code == leaf and v[measure] is not None
-    }
-    if measure in LATEST:
-        if not is_active(leaf, as_of):
-            return 0
-        look_back = max(start, f"{as_of[:4]}-01") if measure == "accounts_transacting" else start
-        periods = [p for p in reported if look_back <= p <= as_of]
-        return reported[max(periods)] if periods else 0
-    return sum(v for p, v in reported.items() if start <= p <= as_of)
-
-
-def scope_value(values, scope: str, measure: str, start: str, as_of: str) -> int:
-    return sum(leaf_value(values, n, measure, start, as_of) for n in subtree(scope) if n in LEAVES)
 
 
 def own_target(indicator: str, code: str, window: tuple[str, str]) -> float | None:
@@ -296,7 +263,7 @@ def golden(values) -> dict:
             })
             for indicator, window in windows:
                 top, bottom = INDICATORS[indicator]
-                numerator = scope_value(values, scope, top, window[0], as_of)
+                numerator = TREE.scope_value(values, scope, top, window[0], as_of)
                 kind = next(t[3] for t in TARGETS if t[0] == indicator)
                 row = {
                     "unit_code": scope, "as_of": as_of, "indicator_code": indicator,
@@ -305,7 +272,7 @@ def golden(values) -> dict:
                     "actual_value": float(numerator), "target_value": None,
                 }
                 if kind == "rate":
-                    denominator = scope_value(values, scope, bottom, window[0], as_of)
+                    denominator = TREE.scope_value(values, scope, bottom, window[0], as_of)
                     row["denominator"] = denominator
                     row["actual_value"] = 100 * numerator / denominator
                     row["target_value"] = nearest_target(indicator, scope, window)
@@ -334,13 +301,6 @@ def golden(values) -> dict:
     return out
 
 
-def write_csv(path: Path, header: list[str], rows) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 def next_month_day(period: str, day: int) -> dt.date:
     year, month = int(period[:4]), int(period[5:])
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -349,24 +309,14 @@ def next_month_day(period: str, day: int) -> dt.date:
 
 def write_reference(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(
-        folder / "units.csv",
-        ["unit_code", "unit_name", "unit_type", "parent_code", "active_from", "active_to"],
-        [u[:6] for u in UNITS],
+    write_reference_files(
+        folder,
+        units=[u[:6] for u in UNITS],
+        unit_changes=UNIT_CHANGES,
+        targets=[(ind, unit, w[0], w[1], kind, value, "") for ind, unit, w, kind, value in TARGETS],
+        population=POPULATION,
+        settings=SETTINGS,
     )
-    write_csv(
-        folder / "unit_changes.csv",
-        ["from_unit_code", "to_unit_code", "effective_from", "share"],
-        UNIT_CHANGES,
-    )
-    write_csv(
-        folder / "targets.csv",
-        ["indicator_code", "unit_code", "window_start", "window_end", "target_kind",
-         "target_value", "baseline"],
-        [(ind, unit, w[0], w[1], kind, value, "") for ind, unit, w, kind, value in TARGETS],
-    )  # fmt: skip
-    write_csv(folder / "population.csv", ["unit_code", "year", "population_14_plus"], POPULATION)
-    write_csv(folder / "settings.csv", ["key", "value"], SETTINGS)
 
 
 def quarter_of(period: str) -> tuple[str, int]:
@@ -423,20 +373,12 @@ def generate(out: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE, help="folder (default: sample/reform)")
-    parser.add_argument("--restore-mtimes", action="store_true",
-                        help="only set the inbox files' receipt times from inbox_mtimes.csv")
-    parser.add_argument("--inbox", type=Path, help="the inbox for --restore-mtimes")
-    args = parser.parse_args(argv)
-    if args.restore_mtimes:
-        inbox = args.inbox or args.out / "inbox"
-        done = restore_mtimes(inbox, args.out / "inbox_mtimes.csv")
-        print(f"set the mtimes of {len(done)} files under {inbox}")
-        return 0
-    figures = generate(args.out)
-    print(f"wrote {args.out}: {len(figures['progress'])} golden rows")
-    return 0
+    def run(out: Path) -> str:
+        return f"wrote {out}: {len(generate(out)['progress'])} golden rows"
+
+    return generator_main(
+        argv, description=__doc__.splitlines()[0], default_out=HERE, generate=run
+    )
 
 
 if __name__ == "__main__":
