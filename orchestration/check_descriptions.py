@@ -39,6 +39,15 @@ def _what(test: Mapping[str, Any]) -> str:
     if kind == "relationships":
         target = re.sub(r"ref\('([^']+)'\)", r"\1", str(kwargs.get("to", "")))
         return f"mỗi {column} phải có trong {target}.{kwargs.get('field', '')}"
+    if kind == "not_negative":
+        return f"cột {column} không được âm"
+    if kind == "integer_typed":
+        return f"cột {column} phải là kiểu số nguyên"
+    if kind == "value_between":
+        return (
+            f"cột {column} phải nằm trong khoảng {kwargs.get('min_value')}"
+            f"–{kwargs.get('max_value')}"
+        )
     if kind == "unique_combination":
         return "mỗi tổ hợp (" + ", ".join(kwargs.get("columns") or []) + ") chỉ có một dòng"
     return f"kiểm tra {test.get('name', '')}"

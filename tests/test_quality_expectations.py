@@ -1,5 +1,10 @@
 """The GX suites on hand-made frames: each clean frame passes, and every expectation of
-every suite fails on a frame broken for it (fast: no pipeline, no warehouse)."""
+every suite fails on a frame broken for it (fast: no pipeline, no warehouse). Then the
+raw-row check on a real raw store written by the real ingestion: each batch is validated
+once, and a bad new batch blocks every run until it is repaired.
+
+GX keeps only what arrives (raw rows, reference CSVs); the marts' rules are dbt tests,
+made to fail on bad data in tests/test_dbt_data_tests.py."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from expectations import frames, suites
+from expectations import suites
 from expectations.runner import validate
 
 UTC = "UTC"
@@ -42,93 +47,6 @@ def raw_rows() -> pd.DataFrame:
 def raw_suite():
     return suites.raw_report_rows_suite(
         {"A"}, {"accounts_total", "accounts_transacting"}, pd.Timestamp("2022-01-01"), APRIL
-    )
-
-
-def progress() -> pd.DataFrame:
-    year = (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-01"))
-    rows = [
-        # unit, indicator, kind, numerator, denominator, actual, target, achievement
-        ("A", "CT1", "rate", 40.0, 100.0, 40.0, 40.0, 100.0),
-        ("A", "CT3", "count", 50.0, None, 50.0, 200.0, 25.0),
-        ("B", "CT2", "rate", 0.0, 0.0, None, 80.0, None),  # nothing reported yet
-        ("B", "CT4", "count", 5.0, None, 5.0, None, None),  # no target
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "unit_code", "indicator_code", "target_kind", "numerator", "denominator",
-            "actual_value", "target_value", "achievement_pct",
-        ],
-    )  # fmt: skip
-    frame["as_of"], frame["window_start"], frame["window_end"] = APRIL, *year
-    return frame
-
-
-def measure_monthly() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "unit_code": ["A", "A"],
-            "period": [APRIL, APRIL],
-            "measure_code": ["accounts_total", "dossiers_total"],
-            "value": pd.array([45600, 12], dtype="int64"),
-            "source_file": ["2024-04/a.xlsx", "2024-04/a.xlsx"],
-            "reported_by_a_leaf": [True, True],
-        }
-    )
-
-
-def status() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "unit_code": ["A", "B"],
-            "period": [APRIL, APRIL],
-            "status": ["submitted", "missing"],
-            "received_at": pd.to_datetime(["2024-05-05T02:00:00", None], utc=True),
-            "is_late": pd.array([False, None], dtype="boolean"),
-            "expected_row": [True, True],
-            "has_status_row": [True, True],
-        }
-    )
-
-
-def file_ingestion() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "file_name": ["a.xlsx", "copy/a.xlsx", "notes.txt"],
-            "sha256": [SHA, SHA, "b" * 64],
-            "status": ["partial", "duplicate", "skipped"],
-            "rows_read": [12, 0, 0],
-            "rows_loaded": [11, 0, 0],
-            "rows_rejected": [1, 0, 0],
-            "raw_rows_of_content": [12, 12, 0],
-            "rows_read_of_content": [12, 12, 0],
-        }
-    )
-
-
-def issues() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "rule_id": ["part_exceeds_whole", "targets_inconsistent"],
-            "severity": ["error", "info"],
-            "unit_code": ["A", "ROOT"],
-            "period": [APRIL, pd.Timestamp("2024-01-01")],
-            "measure_code": ["dossiers_online", None],
-            "message": ["…", "…"],
-        }
-    )
-
-
-def units() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "unit_code": ["ROOT", "A", "B"],
-            "parent_code": [None, "ROOT", "ROOT"],
-            "is_root": [True, False, False],
-            "active_from": [pd.Timestamp("2022-01-01")] * 3,
-            "active_to": [None, None, pd.Timestamp("2023-12-01")],
-        }
     )
 
 
@@ -172,9 +90,9 @@ def duplicate_first(frame):
     return pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
 
 
-# suite -> (suite builder, clean frame, derive, {expectation name: breaker})
+# suite -> (suite builder, clean frame, {expectation name: breaker})
 CASES = {
-    "raw_report_rows": (raw_suite, raw_rows, None, {
+    "raw_report_rows": (raw_suite, raw_rows, {
         "columns_present": lambda f: f.drop(columns=["location"]),
         "row_number_is_integer": cast("row_number", "float64"),
         "value_is_integer": cast("value", "float64"),
@@ -190,56 +108,8 @@ CASES = {
         "measure_known": put("measure_code", "accounts_totl"),
         "period_in_programme": put("period", pd.Timestamp("2021-12-01")),
     }),
-    "fct_indicator_progress": (suites.indicator_progress_suite, progress,
-                               frames.derive_indicator_progress, {
-        "keys_unique": duplicate_first,
-        **{f"{k}_present": put(k, None) for k in (
-            "unit_code", "as_of", "indicator_code", "window_start", "window_end")},
-        "indicator_known": put("target_kind", None),
-        "numerator_not_negative": put("numerator", -1.0, row=1),
-        "no_rate_over_zero_denominator": put("actual_value", 50.0, row=2),
-        "rate_within_0_100": put("actual_value", 140.0),
-        "actual_matches_parts": put("actual_value", 51.0, row=1),
-        "achievement_matches_actual_over_target": put("achievement_pct", 99.0),
-    }),
-    "fct_measure_monthly": (
-        lambda: suites.measure_monthly_suite({"A"}, {"accounts_total", "dossiers_total"}, APRIL),
-        measure_monthly, None, {
-            "keys_unique": duplicate_first,
-            **{f"{c}_present": put(c, None) for c in (
-                "unit_code", "period", "measure_code", "value", "source_file")},
-            "value_is_integer": cast("value", "float64"),
-            "value_not_negative": put("value", -3),
-            "unit_known": put("unit_code", "ZZZ"),
-            "measure_known": put("measure_code", "nope"),
-            "reported_by_a_leaf": put("reported_by_a_leaf", False),
-            "period_not_after_this_month": put("period", pd.Timestamp("2030-01-01")),
-        }),
-    "fct_submission_status": (suites.submission_status_suite, status, None, {
-        "keys_unique": duplicate_first,
-        "every_active_unit_every_month": put("has_status_row", False),
-        "only_active_units_and_months": put("expected_row", False),
-        "status_known": put("status", "late"),
-        "received_when_submitted": put("received_at", pd.NaT),
-        "lateness_known_when_submitted": put("is_late", None),
-        "nothing_received_when_missing": put("received_at", pd.Timestamp("2024-05-05", tz=UTC), 1),
-    }),
-    "fct_file_ingestion": (
-        suites.file_ingestion_suite, file_ingestion, frames.derive_file_ingestion, {
-        "keys_unique": duplicate_first,
-        "status_known": put("status", "weird"),
-        "rows_read_not_negative": put("rows_read", -1, row=2),
-        "rows_loaded_not_negative": put("rows_loaded", -1, row=2),
-        "rows_rejected_not_negative": put("rows_rejected", -1, row=2),
-        "read_equals_loaded_plus_rejected": put("rows_loaded", 10),
-        "no_rows_lost_from_raw_store": put("raw_rows_of_content", 13),
-    },
-    ),
-    # units.csv's rules are the reader's (ingestion/reference_files.py, tested in
-    # tests/test_reference_files.py): the units suite is empty.
-    "reference_units": (suites.reference_units_suite, units, frames.derive_reference_units, {}),
     "reference_targets": (
-        lambda: suites.reference_targets_suite({"ROOT", "A"}, {"CT3"}), targets, None, {
+        lambda: suites.reference_targets_suite({"ROOT", "A"}, {"CT3"}), targets, {
         "target_rows_unique": duplicate_first,
         "target_unit_known": put("unit_code", "ZZZ", row=1),
         "target_indicator_known": put("indicator_code", "CT9"),
@@ -250,7 +120,7 @@ CASES = {
     },
     ),
     "reference_population": (
-        lambda: suites.reference_population_suite({"A", "B"}), population, None, {
+        lambda: suites.reference_population_suite({"A", "B"}), population, {
         "population_rows_unique": duplicate_first,
         "population_unit_known": put("unit_code", "ZZZ"),
         "year_valid": put("year", None),
@@ -260,16 +130,14 @@ CASES = {
     ),
 }  # fmt: skip
 
-BREAKS = [(suite, name) for suite, case in CASES.items() for name in case[3]]
+BREAKS = [(suite, name) for suite, case in CASES.items() for name in case[2]]
 
 
 def _validate(suite_name: str, breaker=None):
-    build, clean, derive, _ = CASES[suite_name]
+    build, clean, _ = CASES[suite_name]
     frame = clean()
     if breaker is not None:
         frame = breaker(frame)
-    if derive is not None:
-        frame = derive(frame)
     return validate(frame, build())
 
 
@@ -277,12 +145,12 @@ def _validate(suite_name: str, breaker=None):
 def test_clean_frame_passes_and_every_expectation_has_a_breaker(suite_name):
     outcome = _validate(suite_name)
     assert outcome.passed, [(o.name, o.sample, o.observed, o.error) for o in outcome.failed]
-    assert {o.name for o in outcome.outcomes} == set(CASES[suite_name][3])
+    assert {o.name for o in outcome.outcomes} == set(CASES[suite_name][2])
 
 
 @pytest.mark.parametrize(("suite_name", "expectation"), BREAKS, ids=[f"{s}-{e}" for s, e in BREAKS])
 def test_each_expectation_fails_on_its_broken_frame(suite_name, expectation):
-    outcome = _validate(suite_name, CASES[suite_name][3][expectation])
+    outcome = _validate(suite_name, CASES[suite_name][2][expectation])
     assert expectation in {o.name for o in outcome.failed}, outcome.markdown()
 
 
@@ -296,13 +164,16 @@ def test_only_structural_failures_block():
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
     assert [o.name for o in unknown_unit.failed] == ["unit_known"]
 
-    duplicated = _validate("fct_indicator_progress", duplicate_first)
-    result = check_result(duplicated)
+    negative = _validate("raw_report_rows", put("value", -1))
+    result = check_result(negative)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
-    assert "keys_unique" in result.description
+    assert "value_not_negative" in result.description
     assert result.metadata["expectations_failed"].value >= 1
 
-    clean = check_result(_validate("fct_submission_status"))
+    duplicated = _validate("reference_targets", duplicate_first)
+    assert check_result(duplicated).severity == dg.AssetCheckSeverity.ERROR
+
+    clean = check_result(_validate("raw_report_rows"))
     assert clean.passed
 
 
@@ -320,3 +191,97 @@ def test_rule_severities_match_the_contract():
         "revised_after_close": "info", "report_from_group": "error",
         "monthly_equals_cumulative": "warn", "reorganisation_shares": "info",
     }  # fmt: skip
+
+
+# -- the raw-row check on a real raw store: each batch once --------------------------------
+
+
+@pytest.fixture
+def raw_store_paths(workspace):
+    """The sample's inbox ingested for real into the workspace's raw store."""
+    import shutil
+
+    from ingestion.inbox import ingest_inbox
+    from orchestration.settings import resolve_paths
+
+    shutil.copytree(PROJECT_ROOT / "sample" / "inbox", workspace.inbox, dirs_exist_ok=True)
+    shutil.copytree(PROJECT_ROOT / "sample" / "reference", workspace.reference, dirs_exist_ok=True)
+    paths = resolve_paths(workspace.env())
+    ingest_inbox(paths.inbox, paths.raw_store)
+    return paths
+
+
+BAD_BATCH = "batch-20240505T020000000000-0badbad0"
+
+
+def _bad_batch(paths, batch_id: str) -> None:
+    """One row with a negative value kept: what ingestion must never write."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from ingestion import raw_store
+
+    when = dt.datetime(2024, 5, 5, 2, tzinfo=dt.UTC)
+    files = {name: [None] for name in raw_store.INBOX_FILES_SCHEMA.names}
+    files.update(
+        batch_id=[batch_id], file_name=["2024-04/xau.csv"], sha256=["c" * 64], size_bytes=[10],
+        file_mtime=[when], file_format=["csv"], parse_status=["parsed"], ingested_at=[when],
+    )  # fmt: skip
+    rows = {name: [None] for name in raw_store.REPORT_ROWS_SCHEMA.names}
+    rows.update(
+        batch_id=[batch_id], sha256=["c" * 64], file_name=["2024-04/xau.csv"], row_number=[2],
+        location=["line 2"], unit_code=["TPBA"], period=[dt.date(2024, 4, 1)],
+        measure_code=["accounts_total"], raw_value=["-5"], value=[-5], file_mtime=[when],
+    )  # fmt: skip
+    raw_store.write_batch(
+        paths.raw_store,
+        batch_id,
+        pa.Table.from_pydict(files, schema=raw_store.INBOX_FILES_SCHEMA),
+        pa.Table.from_pydict(rows, schema=raw_store.REPORT_ROWS_SCHEMA),
+    )
+
+
+def _meta(result, name):
+    value = result.metadata[name]
+    return getattr(value, "value", value)
+
+
+def test_raw_check_validates_each_batch_once_and_a_bad_batch_blocks_every_run(raw_store_paths):
+    import dagster as dg
+
+    from orchestration.quality_checks import validate_new_raw_batches
+
+    paths = raw_store_paths
+    first = validate_new_raw_batches(paths)
+    assert first.passed, first.description
+    # The sample's batch and the schema-only empty batch; 480 rows read from its files.
+    assert _meta(first, "new_batches") == 2 and _meta(first, "batches_validated_before") == 0
+    assert _meta(first, "new_rows") == _meta(first, "rows_validated") == 480
+
+    second = validate_new_raw_batches(paths)
+    assert second.passed
+    assert _meta(second, "new_batches") == 0 and _meta(second, "new_rows") == 0
+    assert _meta(second, "batches_validated_before") == 2
+    assert "0 dòng mới" in second.description
+
+    _bad_batch(paths, BAD_BATCH)
+    for _ in range(2):  # no marker for a failed batch: every later run blocks again
+        blocked = validate_new_raw_batches(paths)
+        assert not blocked.passed and blocked.severity == dg.AssetCheckSeverity.ERROR
+        assert "value_not_negative" in blocked.description
+        assert _meta(blocked, "new_batches") == 1 and _meta(blocked, "new_rows") == 1
+    assert not (paths.raw_store / "gx_validated" / f"{BAD_BATCH}.json").exists()
+
+
+def test_raw_check_validates_a_replaced_batch_again(raw_store_paths):
+    """A marker keeps the file's size: a batch file replaced by hand is read again."""
+    from expectations.raw_batches import list_batches
+    from orchestration.quality_checks import validate_new_raw_batches
+
+    paths = raw_store_paths
+    assert validate_new_raw_batches(paths).passed
+    batch = max(list_batches(paths.raw_store / "report_rows"), key=lambda b: b.size)
+    _bad_batch(paths, batch.batch_id)  # overwrites the sample's batch with one bad row
+    again = validate_new_raw_batches(paths)
+    assert not again.passed and _meta(again, "new_batches") == 1
