@@ -6,12 +6,7 @@ with flows as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    unit_code,
-    period,
-    'vneid_activated' as measure_code,
-    activated::double as observed_value,
-    (previous_pending + submitted)::double as limit_value,
+    {{ dq_issue_columns('activated', 'previous_pending + submitted', measure="'vneid_activated'") }},
     'Số tài khoản VNeID kích hoạt trong tháng ' || {{ format_time("period", '%-m/%Y') }}
         || ' (' || {{ vi_number('activated') }} || ') lớn hơn số hồ sơ chờ duyệt tháng trước ('
         || {{ vi_number('previous_pending') }} || ') cộng số đã nộp trong tháng ('

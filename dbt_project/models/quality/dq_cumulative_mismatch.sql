@@ -2,33 +2,16 @@
 -- sum of that unit's reported months of the measure in the year through that month
 -- (winning versions; a month not reported adds nothing). Flow ("sum") measures only: a
 -- stock's year-to-date is not a sum.
-with resolved as (
-    select * from {{ ref('int_flow_values') }}
-),
-
-compared as (
-    select
-        given.unit_code,
-        given.period,
-        given.measure_code,
-        given.reported_cumulative,
-        coalesce(sum(months.value), 0) as year_to_date
-    from resolved as given
-    left join resolved as months
-        on months.unit_code = given.unit_code
-        and months.measure_code = given.measure_code
-        and months.period between date_trunc('year', given.period) and given.period
-    where given.reported_cumulative is not null
-    group by all
+with compared as (
+    select *, earlier_sum + coalesce(value, 0) as year_to_date
+    from ({{ flow_months_earlier_in_year() }}) as flows
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    compared.unit_code,
-    compared.period,
-    compared.measure_code,
-    compared.reported_cumulative::double as observed_value,
-    compared.year_to_date::double as limit_value,
+    {{ dq_issue_columns(
+        'compared.reported_cumulative', 'compared.year_to_date', measure='compared.measure_code',
+        unit='compared.unit_code', period='compared.period'
+    ) }},
     'Lũy kế "' || measures.measure_name || '" ghi trong báo cáo tháng '
         || {{ format_time("compared.period", '%-m/%Y') }} || ' (' || {{ vi_number('compared.reported_cumulative') }}
         || ') khác tổng các tháng đã báo cáo từ đầu năm ('

@@ -34,12 +34,7 @@ over_population as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    unit_code,
-    period,
-    'digital_signatures' as measure_code,
-    year_to_date::double as observed_value,
-    population_14_plus::double as limit_value,
+    {{ dq_issue_columns('year_to_date', 'population_14_plus', measure="'digital_signatures'") }},
     'Số công dân được hỗ trợ đăng ký chữ ký số cá nhân từ đầu năm ' || year(period)
         || ' đến hết tháng ' || {{ format_time("period", '%-m/%Y') }} || ' ('
         || {{ vi_number('year_to_date') }} || ') lớn hơn dân số từ 14 tuổi trở lên của đơn vị ('

@@ -6,9 +6,7 @@ with status as (
 ),
 
 deadline as (
-    select setting_value::integer as deadline_day
-    from {{ ref('stg_reference__settings') }}
-    where setting_key = 'submission_deadline_day'
+    {{ deadline_day_setting() }}
 ),
 
 late as (
@@ -23,12 +21,7 @@ late as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    unit_code,
-    period,
-    cast(null as {{ dbt.type_string() }}) as measure_code,
-    {{ dbt.datediff('deadline_date', 'cast(received_local as date)', 'day') }}::double as observed_value,
-    0::double as limit_value,
+    {{ dq_issue_columns(dbt.datediff('deadline_date', 'cast(received_local as date)', 'day'), '0') }},
     'Báo cáo tháng ' || {{ format_time("period", '%-m/%Y') }} || ' nộp muộn '
         || {{ dbt.datediff('deadline_date', 'cast(received_local as date)', 'day') }} || ' ngày: nhận lúc '
         || {{ format_time("received_local", '%H:%M %-d/%-m/%Y') }} || ', hạn nộp hết ngày '

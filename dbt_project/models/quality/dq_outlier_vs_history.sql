@@ -71,12 +71,11 @@ bounded as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    bounded.unit_code,
-    bounded.period,
-    bounded.measure_code,
-    bounded.value::double as observed_value,
-    (case when bounded.z_score > 0 then bounded.upper_limit else bounded.lower_limit end)::double as limit_value,
+    {{ dq_issue_columns(
+        'bounded.value',
+        'case when bounded.z_score > 0 then bounded.upper_limit else bounded.lower_limit end',
+        measure='bounded.measure_code', unit='bounded.unit_code', period='bounded.period'
+    ) }},
     measures.measure_name || ' tháng ' || {{ format_time("bounded.period", '%-m/%Y') }}
         || ' (' || {{ vi_number('bounded.value') }} || ') '
         || case when bounded.z_score > 0 then 'cao' else 'thấp' end

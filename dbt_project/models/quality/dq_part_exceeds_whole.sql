@@ -11,12 +11,10 @@ pairs as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    part.unit_code,
-    part.period,
-    part.measure_code,
-    part.value::double as observed_value,
-    whole.value::double as limit_value,
+    {{ dq_issue_columns(
+        'part.value', 'whole.value', measure='part.measure_code', unit='part.unit_code',
+        period='part.period'
+    ) }},
     measures.measure_name || ' tháng ' || {{ format_time("part.period", '%-m/%Y') }} || ' ('
         || {{ vi_number('part.value') }} || ') lớn hơn ' || whole_measures.measure_name
         || ' (' || {{ vi_number('whole.value') }} || ').' as message

@@ -11,12 +11,10 @@ already_flagged as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    flows.unit_code,
-    flows.period,
-    'vneid_pending' as measure_code,
-    flows.pending::double as observed_value,
-    (flows.previous_pending + flows.submitted - flows.activated)::double as limit_value,
+    {{ dq_issue_columns(
+        'flows.pending', 'flows.previous_pending + flows.submitted - flows.activated',
+        measure="'vneid_pending'", unit='flows.unit_code', period='flows.period'
+    ) }},
     'Số tài khoản VNeID chờ duyệt cuối tháng ' || {{ format_time("flows.period", '%-m/%Y') }}
         || ' (' || {{ vi_number('flows.pending') }} || ') lớn hơn số chờ duyệt tháng trước ('
         || {{ vi_number('flows.previous_pending') }} || ') cộng số đã nộp ('

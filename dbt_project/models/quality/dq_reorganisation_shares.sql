@@ -14,12 +14,7 @@ with totals as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    unit_code,
-    period,
-    cast(null as {{ dbt.type_string() }}) as measure_code,
-    share_total::double as observed_value,
-    1::double as limit_value,
+    {{ dq_issue_columns('share_total', '1') }},
     'Tổng tỷ lệ chuyển giao của đơn vị ' || unit_code || ' cho ' || successors
         || ' đơn vị kế thừa (' || successor_codes || ') từ tháng ' || {{ format_time("period", '%-m/%Y') }}
         || ' là ' || replace(trim(trailing '.' from trim(trailing '0' from printf('%.3f', share_total))), '.', ',')

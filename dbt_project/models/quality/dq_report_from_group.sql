@@ -11,12 +11,7 @@ with rejected as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    unit_code,
-    period,
-    cast(null as {{ dbt.type_string() }}) as measure_code,
-    rows_rejected::double as observed_value,
-    0::double as limit_value,
+    {{ dq_issue_columns('rows_rejected', '0') }},
     'Đơn vị ' || unit_code || ' có đơn vị trực thuộc đang hoạt động trong tháng '
         || {{ format_time("period", '%-m/%Y') }} || ' nên không tự báo cáo: ' || rows_rejected
         || ' dòng của ' || files || ' tệp bị từ chối. Số liệu của đơn vị là tổng số liệu của các đơn vị trực thuộc; '

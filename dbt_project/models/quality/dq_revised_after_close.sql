@@ -2,12 +2,7 @@
 -- close would change (CONTRACT §9), one row per unit and month; observed = how many
 -- measures would change. The data team decides whether to close the month again.
 select
-    {{ this_rule() }} as rule_id,
-    unit_code,
-    period,
-    cast(null as {{ dbt.type_string() }}) as measure_code,
-    count(*)::double as observed_value,
-    null::double as limit_value,
+    {{ dq_issue_columns('count(*)', 'null') }},
     'Số liệu tháng ' || {{ format_time("period", '%-m/%Y') }} || ' đã chốt; bản nộp lại (' || any_value(source_file)
         || ') sẽ thay đổi ' || count(*) || ' chỉ số, chưa được cập nhật.' as message
 from {{ ref('fct_pending_revisions') }}

@@ -13,12 +13,10 @@ stocks as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    current_month.unit_code,
-    current_month.period,
-    current_month.measure_code,
-    current_month.value::double as observed_value,
-    previous_month.value::double as limit_value,
+    {{ dq_issue_columns(
+        'current_month.value', 'previous_month.value', measure='current_month.measure_code',
+        unit='current_month.unit_code', period='current_month.period'
+    ) }},
     stocks.measure_name || ' cuối tháng ' || {{ format_time("current_month.period", '%-m/%Y') }}
         || ' (' || {{ vi_number('current_month.value') }} || ') thấp hơn cuối tháng '
         || {{ format_time("previous_month.period", '%-m/%Y') }} || ' ('

@@ -20,12 +20,10 @@ children as (
 )
 
 select
-    {{ this_rule() }} as rule_id,
-    own_targets.unit_code,
-    own_targets.window_start as period,
-    cast(null as {{ dbt.type_string() }}) as measure_code,
-    children.target_value::double as observed_value,
-    own_targets.target_value::double as limit_value,
+    {{ dq_issue_columns(
+        'children.target_value', 'own_targets.target_value', unit='own_targets.unit_code',
+        period='own_targets.window_start'
+    ) }},
     'Tổng chỉ tiêu ' || own_targets.indicator_code || ' giao cho ' || children.holders
         || ' đơn vị kỳ ' || {{ format_time("own_targets.window_start", '%-m/%Y') }} || '–'
         || {{ format_time("own_targets.window_end", '%-m/%Y') }} || ' ('
