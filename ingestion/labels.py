@@ -64,22 +64,17 @@ _FIELD_BY_KEY = {label_key(label): field for field, label in CANONICAL_LABELS.it
 
 # TCVN3 (ABC fonts, TCVN 5712 VN3): one byte per precomposed lower-case letter. The
 # upper-case "H" fonts reuse these codes, and case folding makes that irrelevant here.
-_TCVN3 = {
-    "¨": "ă", "©": "â", "ª": "ê", "«": "ô", "¬": "ơ", "\u00ad": "ư", "®": "đ",
-    "¡": "Ă", "¢": "Â", "£": "Ê", "¤": "Ô", "¥": "Ơ", "¦": "Ư", "§": "Đ",
-    "µ": "à", "¶": "ả", "·": "ã", "¸": "á", "¹": "ạ",
-    "»": "ằ", "¼": "ẳ", "½": "ẵ", "¾": "ắ", "Æ": "ặ",
-    "Ç": "ầ", "È": "ẩ", "É": "ẫ", "Ê": "ấ", "Ë": "ậ",
-    "Ì": "è", "Î": "ẻ", "Ï": "ẽ", "Ð": "é", "Ñ": "ẹ",
-    "Ò": "ề", "Ó": "ể", "Ô": "ễ", "Õ": "ế", "Ö": "ệ",
-    "×": "ì", "Ø": "ỉ", "Ü": "ĩ", "Ý": "í", "Þ": "ị",
-    "ß": "ò", "á": "ỏ", "â": "õ", "ã": "ó", "ä": "ọ",
-    "å": "ồ", "æ": "ổ", "ç": "ỗ", "è": "ố", "é": "ộ",
-    "ê": "ờ", "ë": "ở", "ì": "ỡ", "í": "ớ", "î": "ợ",
-    "ï": "ù", "ñ": "ủ", "ò": "ũ", "ó": "ú", "ô": "ụ",
-    "õ": "ừ", "ö": "ử", "÷": "ữ", "ø": "ứ", "ù": "ự",
-    "ú": "ỳ", "û": "ỷ", "ü": "ỹ", "ý": "ý", "þ": "ỵ",
-}  # fmt: skip
+# Byte i of the first string is letter i of the second: ă â ê ô ơ ư đ, their capitals,
+# then each vowel (a ă â e ê i o ô ơ u ư y) with its five tones: huyền, hỏi, ngã, sắc, nặng.
+_TCVN3 = dict(
+    zip(
+        "¨©ª«¬\u00ad®" "¡¢£¤¥¦§" "µ¶·¸¹" "»¼½¾Æ" "ÇÈÉÊË" "ÌÎÏÐÑ" "ÒÓÔÕÖ"
+        "×ØÜÝÞ" "ßáâãä" "åæçèé" "êëìíî" "ïñòóô" "õö÷øù" "úûüýþ",
+        "ăâêôơưđ" "ĂÂÊÔƠƯĐ" "àảãáạ" "ằẳẵắặ" "ầẩẫấậ" "èẻẽéẹ" "ềểễếệ"
+        "ìỉĩíị" "òỏõóọ" "ồổỗốộ" "ờởỡớợ" "ùủũúụ" "ừửữứự" "ỳỷỹýỵ",
+        strict=True,
+    )
+)  # fmt: skip
 
 # VNI Windows: accents are separate bytes after the base letter; map each to combining
 # marks and let NFC compose them. A few letters are single bytes of their own.

@@ -25,39 +25,44 @@ REPORT_REFRESH_JOB = "report_refresh_job"
 # this tag to one queued run at a time; the warehouse lock guards every writer anyway.
 WAREHOUSE_WRITER_TAG = "dean5299/warehouse_writer"
 
+
+def asset_job(name: str, groups: tuple[str, ...], description: str, writer: str | None = None):
+    """A job over whole asset groups; `writer` tags a run that replaces the warehouse."""
+    return dg.define_asset_job(
+        name,
+        selection=dg.AssetSelection.groups(*groups),
+        tags={WAREHOUSE_WRITER_TAG: writer} if writer else None,
+        description=description,
+    )
+
+
 # The same selection for the schedule and `dean5299 run`: the warehouse (every month)
 # then the partition's report. A backfill of many months builds the warehouse once
 # and renders their reports in the same run (the report's single-run backfill policy).
-monthly_job = dg.define_asset_job(
+monthly_job = asset_job(
     MONTHLY_JOB,
-    selection=dg.AssetSelection.groups(*PIPELINE_GROUPS),
-    tags={WAREHOUSE_WRITER_TAG: "monthly"},
-    description=(
-        "Nạp hộp thư, dựng kho (mọi tháng), kiểm tra, công bố và lập báo cáo tháng (tháng = "
-        "phân vùng). / Ingest the inbox, rebuild and check the warehouse (every month), "
-        "publish it, write the partition month's report."
-    ),
+    PIPELINE_GROUPS,
+    "Nạp hộp thư, dựng kho (mọi tháng), kiểm tra, công bố và lập báo cáo tháng (tháng = "
+    "phân vùng). / Ingest the inbox, rebuild and check the warehouse (every month), "
+    "publish it, write the partition month's report.",
+    writer="monthly",
 )
 
 # The warehouse alone: what the inbox sensor asks for when files arrive.
-warehouse_job = dg.define_asset_job(
+warehouse_job = asset_job(
     WAREHOUSE_JOB,
-    selection=dg.AssetSelection.groups(*WAREHOUSE_GROUPS),
-    tags={WAREHOUSE_WRITER_TAG: "warehouse"},
-    description=(
-        "Nạp hộp thư, dựng lại, kiểm tra và công bố kho (mọi tháng), không lập báo cáo. / "
-        "Ingest, rebuild, check and publish the warehouse (every month); no report."
-    ),
+    WAREHOUSE_GROUPS,
+    "Nạp hộp thư, dựng lại, kiểm tra và công bố kho (mọi tháng), không lập báo cáo. / "
+    "Ingest, rebuild, check and publish the warehouse (every month); no report.",
+    writer="warehouse",
 )
 
 # Only the reports, from the published warehouse (which holds every month).
-report_refresh_job = dg.define_asset_job(
+report_refresh_job = asset_job(
     REPORT_REFRESH_JOB,
-    selection=dg.AssetSelection.groups("reporting"),
-    description=(
-        "Lập lại báo cáo tháng từ kho đã công bố (không dựng lại kho). / "
-        "Render a month's report from the published warehouse (no rebuild)."
-    ),
+    ("reporting",),
+    "Lập lại báo cáo tháng từ kho đã công bố (không dựng lại kho). / "
+    "Render a month's report from the published warehouse (no rebuild).",
 )
 
 ACCEPTED_SUFFIXES = {".xlsx", ".xls", ".xlsb", ".ods", ".csv"}

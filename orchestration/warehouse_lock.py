@@ -265,20 +265,11 @@ def is_held_here(warehouse: Path) -> bool:
 
 
 @contextlib.contextmanager
-def holding(
-    warehouse: Path,
-    run_id: str,
-    *,
-    wait: bool = False,
-    timeout: float | None = None,
-    output: Path | None = None,
-    on_wait: Callable[[LockInfo], None] | None = None,
-) -> Iterator[LockInfo]:
+def holding(warehouse: Path, run_id: str, **acquire_options) -> Iterator[LockInfo]:
     """Hold the lock around a whole run: steps inside may acquire (re-entrant) and
-    release; the lock is released only when the block ends."""
-    info = acquire(
-        warehouse, run_id, wait=wait, timeout=timeout, output=output, on_wait=on_wait
-    )
+    release; the lock is released only when the block ends. `acquire_options` are
+    `acquire`'s keywords (wait, timeout, output, on_wait, keep_build)."""
+    info = acquire(warehouse, run_id, **acquire_options)
     path = lock_path(warehouse)
     with _REGISTRY:
         _HELD[path].outer += 1
