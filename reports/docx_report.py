@@ -41,7 +41,16 @@ from reports.children_table import (
 from reports.pace import status_of
 from reports.progress_data import ProgressRow, ReportData
 from reports.report_settings import ReportSettings
-from reports.tables import SEVERITY_ORDER, UNIT_OF_MEASURE, primary_rows
+from reports.tables import (
+    CHILDREN_SHEET,
+    ISSUES_SHEET,
+    LIST_LIMIT,
+    REJECTED_SHEET,
+    SEVERITY_ORDER,
+    UNIT_OF_MEASURE,
+    first_rows,
+    primary_rows,
+)
 from reports.vi_collate import vi_sort_key, vi_sorted
 from reports.wording import (
     SEVERITY_LABELS,
@@ -53,6 +62,7 @@ from reports.wording import (
     issues_intro,
     issues_summary,
     month_phrase,
+    more_rows_sentence,
     pace_paragraphs,
     rejected_sentence,
     reporting_paragraphs,
@@ -208,9 +218,9 @@ def _grid_table(
     table = container.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    # table.rows and row.cells walk the XML on every call: take them once per table and
-    # row, or a national annex (thousands of rows) costs the square of its length.
-    table_rows = table.rows
+    # python-docx builds the list of every row on each `table.rows[r]`: take the list once
+    # per table (and the cells once per row), or an annex costs the square of its length.
+    table_rows = list(table.rows)
     for col, text in enumerate(header):
         _cell_para(table_rows[0].cells[col], text, bold=True, size=size)
     for r, values in enumerate(rows, start=1):
@@ -439,7 +449,7 @@ def _unit_table_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
         else:
             shown = number(unit.numerator)
         units.setdefault(unit.unit_code, {})[unit.indicator_code] = shown
-    ordered = sorted(names, key=lambda code: vi_sort_key(names[code]))
+    ordered, total_units = first_rows(sorted(names, key=lambda code: vi_sort_key(names[code])))
     rows = [
         [str(i), names[code], *(units[code].get(c, "") for c in codes)]
         for i, code in enumerate(ordered, start=1)
@@ -453,36 +463,44 @@ def _unit_table_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
             else number(row.numerator)
         )
     rows.append(total)
-    return codes, rows
+    return codes, rows, total_units
+
+
+def _more(document, data: ReportData, shown: int, total: int, what: str, table: str, sheet=None):
+    """Under a list cut short (reports.tables.LIST_LIMIT): where the full list is."""
+    sentence = more_rows_sentence(data, shown, total, what, table, sheet)
+    if sentence:
+        _para(document, sentence, italic=True, size=ANNEX_PT, before=4)
+
+
+def _annex_heading(document, number: int, title: str, settings=None) -> None:
+    """'PHỤ LỤC n' on a new page, its title, and '(Kèm theo Báo cáo số …)' with `settings`."""
+    centre = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph = _para(document, f"PHỤ LỤC {number}", bold=True, align=centre, after=0)
+    paragraph.paragraph_format.page_break_before = True
+    _para(document, title, bold=True, align=centre, after=0 if settings else 8)
+    if settings is not None:
+        symbol = f"(Kèm theo Báo cáo số …-{settings.document_symbol})"
+        _para(document, symbol, italic=True, align=centre, after=8)
+
+
+def _bold_last_row(table) -> None:
+    """The total row."""
+    for cell in table.rows[-1].cells:
+        for run in (r for p in cell.paragraphs for r in p.runs):
+            run.bold = True
 
 
 def _annex(document, data: ReportData, settings: ReportSettings) -> None:
-    paragraph = _para(document, "PHỤ LỤC 1", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    paragraph.paragraph_format.page_break_before = True
-    _para(
-        document,
-        f"Kết quả thực hiện các chỉ tiêu theo đơn vị đến hết {month_phrase(data.as_of)}",
-        bold=True,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        after=0,
-    )
-    _para(
-        document,
-        f"(Kèm theo Báo cáo số …-{settings.document_symbol})",
-        italic=True,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        after=8,
-    )
-    codes, rows = _unit_table_rows(data)
+    title = f"Kết quả thực hiện các chỉ tiêu theo đơn vị đến hết {month_phrase(data.as_of)}"
+    _annex_heading(document, 1, title, settings)
+    codes, rows, total_units = _unit_table_rows(data)
     header = ["TT", "Đơn vị", *(indicator_label(c).replace("Chỉ tiêu", "CT") for c in codes)]
     # Rates (a few characters) narrower than counts (up to 10.152 in bold).
     rates = sum(1 for c in codes if primary_rows(data)[c].target_kind == "rate")
     count_width = (TEXT_WIDTH_MM - 8 - 41 - 12 * rates) / max(len(codes) - rates, 1)
     widths = [12 if primary_rows(data)[c].target_kind == "rate" else count_width for c in codes]
-    table = _grid_table(document, header, rows, [8, 41, *widths], size=ANNEX_PT)
-    for cell in table.rows[-1].cells:
-        for run in (r for p in cell.paragraphs for r in p.runs):
-            run.bold = True
+    _bold_last_row(_grid_table(document, header, rows, [8, 41, *widths], size=ANNEX_PT))
     primary = primary_rows(data)
     legend = "; ".join(
         f"CT{c.removeprefix('CT')}: {primary[c].indicator_name} ({window_label(primary[c])}"
@@ -497,19 +515,14 @@ def _annex(document, data: ReportData, settings: ReportSettings) -> None:
         size=ANNEX_PT,
         before=4,
     )
+    sheets = f"{codes[0]}–{codes[-1]}" if len(codes) > 1 else "".join(codes)
+    _more(document, data, len(rows) - 1, total_units, "đơn vị", "marts.fct_unit_rankings", sheets)
     _report_card(document, data, settings)
 
 
 def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
-    paragraph = _para(document, "PHỤ LỤC 2", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    paragraph.paragraph_format.page_break_before = True
-    _para(
-        document,
-        f"Tình hình báo cáo và chất lượng số liệu từ tháng 1 đến hết {month_phrase(data.as_of)}",
-        bold=True,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        after=8,
-    )
+    title = f"Tình hình báo cáo và chất lượng số liệu từ tháng 1 đến hết {month_phrase(data.as_of)}"
+    _annex_heading(document, 2, title)
     _para(
         document,
         f"1. Tỷ lệ nộp báo cáo (yêu cầu {percent(settings.reporting_rate_target)}) và nộp "
@@ -524,7 +537,8 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
             counts = issues_of.setdefault(issue.unit_code, {})
             counts[issue.severity] = counts.get(issue.severity, 0) + 1
     rows = []
-    for index, unit in enumerate(vi_sorted(data.reporting, key=lambda u: u.unit_name), 1):
+    reporting, reporting_total = first_rows(vi_sorted(data.reporting, key=lambda u: u.unit_name))
+    for index, unit in enumerate(reporting, 1):
         reported = 100.0 * unit.received / unit.expected if unit.expected else None
         on_time = 100.0 * unit.on_time / unit.expected if unit.expected else None
         below = (reported is not None and reported < settings.reporting_rate_target) or (
@@ -574,9 +588,7 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
         [8, 42, 13, 14, 14, 15, 10, 14, 11, 24],
         size=ANNEX_PT,
     )
-    for cell in table.rows[-1].cells:
-        for run in (r for p in cell.paragraphs for r in p.runs):
-            run.bold = True
+    _bold_last_row(table)
     _para(
         document,
         "Ghi chú: số tháng phải nộp tính các tháng đơn vị hoạt động; cột Lỗi, Cảnh báo, Lưu ý "
@@ -585,6 +597,7 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
         size=ANNEX_PT,
         before=4,
     )
+    _more(document, data, len(reporting), reporting_total, "đơn vị", "marts.fct_reporting_rates")
     _para(
         document,
         "2. Vấn đề số liệu theo quy tắc kiểm tra",
@@ -599,6 +612,8 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
         rows = []
         for rule_id, issues in issues_by_rule(data):
             for issue in sorted(issues, key=lambda i: vi_sort_key(issue_unit_name(data, i))):
+                if len(rows) == LIST_LIMIT:
+                    break
                 rows.append(
                     [
                         str(len(rows) + 1),
@@ -616,6 +631,8 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
             size=ANNEX_PT,
             left_cols=(1, 2, 3, 4),
         )
+        _more(document, data, len(rows), len(data.issues), "vấn đề",
+              "marts.fct_data_quality_issues", ISSUES_SHEET)  # fmt: skip
     _para(document, "3. Số liệu không nạp được", bold=True, italic=True, keep_next=True, before=6)
     if not data.rejected_rows:
         _para(document, "Không có dòng số liệu nào bị loại.", indent=True)
@@ -628,7 +645,7 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
                 rejected.raw_value or "",
                 rejected.message or rejected.reason_code,
             ]
-            for index, rejected in enumerate(data.rejected_rows, start=1)
+            for index, rejected in enumerate(data.rejected_rows[:LIST_LIMIT], start=1)
         ]
         _grid_table(
             document,
@@ -638,6 +655,8 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
             size=ANNEX_PT,
             left_cols=(1, 3, 4),
         )
+        _more(document, data, len(rows), len(data.rejected_rows), "dòng",
+              "marts.fct_rejected_rows", REJECTED_SHEET)  # fmt: skip
 
 
 def _children_annex(document, data: ReportData, settings: ReportSettings) -> None:
@@ -646,15 +665,11 @@ def _children_annex(document, data: ReportData, settings: ReportSettings) -> Non
     every child."""
     if not any(child.level == "group" for child in data.children):
         return
-    paragraph = _para(document, "PHỤ LỤC 3", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    paragraph.paragraph_format.page_break_before = True
-    _para(document, f"{CHILDREN_TITLE} đến hết {month_phrase(data.as_of)}", bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, after=0)  # fmt: skip
-    _para(document, f"(Kèm theo Báo cáo số …-{settings.document_symbol})", italic=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, after=8)  # fmt: skip
+    _annex_heading(document, 3, f"{CHILDREN_TITLE} đến hết {month_phrase(data.as_of)}", settings)
     codes = [code for code, _ in children_columns(data)]
     rows, number_of = [], 0
-    for child in children_rows(data):
+    children, total_children = first_rows(children_rows(data))
+    for child in children:
         for code, cell in zip(codes, child.cells, strict=True):
             number_of += 1
             name = child.unit_name + (" (tổng hợp)" if child.level == "group" else "")
@@ -662,6 +677,8 @@ def _children_annex(document, data: ReportData, settings: ReportSettings) -> Non
     _grid_table(document, ["TT", "Đơn vị", "Chỉ tiêu", "Kết quả / chỉ tiêu giao (tỷ lệ đạt)"],
                 rows, [10, 60, 30, 60], size=ANNEX_PT, left_cols=(1, 2))  # fmt: skip
     _para(document, CHILDREN_NOTE, italic=True, size=ANNEX_PT, before=4)
+    _more(document, data, len(children), total_children, "đơn vị",
+          "marts.fct_indicator_progress", CHILDREN_SHEET)  # fmt: skip
 
 
 def build_document(data: ReportData, issued_on: date | None = None):

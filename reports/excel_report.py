@@ -27,6 +27,10 @@ from forms.vi_format import number, percent
 from reports.children_table import CHILDREN_TITLE, LEVEL_LABELS, children_rows
 from reports.progress_data import ReportData
 from reports.tables import (
+    CHILDREN_SHEET,
+    ISSUES_SHEET,
+    MISSING_SHEET,
+    REJECTED_SHEET,
     SEVERITY_ORDER,
     UNIT_OF_MEASURE,
     primary_rows,
@@ -44,10 +48,6 @@ from reports.wording import (
 )
 
 SUMMARY_SHEET = "Tổng hợp"
-ISSUES_SHEET = "Vấn đề dữ liệu"
-REJECTED_SHEET = "Dòng bị loại"
-MISSING_SHEET = "Chưa nộp báo cáo"
-CHILDREN_SHEET = "Đơn vị trực thuộc"
 # Summary: the header row (0-based) and its columns; tests and readers rely on them.
 SUMMARY_HEADER_ROW = 4
 SUMMARY_COLUMNS = [
@@ -129,6 +129,18 @@ class SheetWriter:
             return
         self.sheet.write_number(row, col, percent_value / 100.0, self.formats["percent"])
         self._fit(col, percent(percent_value))
+
+    def result_and_target(
+        self, row: int, result_col: int, target_col: int, figures, reported: bool = True
+    ) -> None:
+        """A progress row's result and target: rates as percentages (the rate, not the
+        numerator), counts as counts; the result blank when nothing was reported."""
+        if figures.target_kind == "rate":
+            self.ratio(row, result_col, figures.actual_value if reported else None)
+            self.ratio(row, target_col, figures.target_value)
+        else:
+            self.count(row, result_col, figures.numerator if reported else None)
+            self.count(row, target_col, figures.target_value)
 
     def month(self, row: int, col: int, value: date | None) -> None:
         if value is None:
@@ -254,12 +266,7 @@ def _summary(workbook, formats, data: ReportData, status_cache: dict) -> None:
         writer.text(
             row, 4, "tỷ lệ %" if is_rate else UNIT_OF_MEASURE.get(progress.indicator_code, "")
         )
-        if is_rate:
-            writer.ratio(row, 5, progress.target_value)
-            writer.ratio(row, 6, progress.actual_value)
-        else:
-            writer.count(row, 5, progress.target_value)
-            writer.count(row, 6, progress.numerator)
+        writer.result_and_target(row, 6, 5, progress)
         writer.ratio(row, 7, progress.achievement_pct)
         writer.count(row, 8, progress.numerator)
         writer.count(row, 9, progress.denominator)
@@ -290,7 +297,6 @@ def _indicator_sheet(
     _title(
         writer, data, f"{code} — {progress.indicator_name} ({window_label(progress)}) theo đơn vị"
     )
-    is_rate = progress.target_kind == "rate"
     columns = [
         "Hạng",
         "Mã đơn vị",
@@ -313,12 +319,7 @@ def _indicator_sheet(
         writer.text(row, 1, unit.unit_code)
         writer.text(row, 2, unit.unit_name)
         reported = unit.reported and unit.actual_value is not None
-        if is_rate:
-            writer.ratio(row, 3, unit.actual_value if reported else None)
-            writer.ratio(row, 6, unit.target_value)
-        else:
-            writer.count(row, 3, unit.numerator if reported else None)
-            writer.count(row, 6, unit.target_value)
+        writer.result_and_target(row, 3, 6, unit, reported)
         writer.count(row, 4, unit.numerator if reported else None)
         writer.count(row, 5, unit.denominator if reported else None)
         writer.ratio(row, 7, unit.achievement_pct)
@@ -333,12 +334,7 @@ def _indicator_sheet(
     row += 1
     total = f"Toàn tỉnh ({data.province_name})" if data.is_root else total_label(data)
     writer.text(row, 2, total, "bold")
-    if is_rate:
-        writer.ratio(row, 3, progress.actual_value)
-        writer.ratio(row, 6, progress.target_value)
-    else:
-        writer.count(row, 3, progress.numerator)
-        writer.count(row, 6, progress.target_value)
+    writer.result_and_target(row, 3, 6, progress)
     writer.count(row, 4, progress.numerator)
     writer.count(row, 5, progress.denominator)
     writer.ratio(row, 7, progress.achievement_pct)
@@ -439,12 +435,7 @@ def _children_sheet(workbook, formats, data: ReportData) -> None:
         writer.text(row, 2, LEVEL_LABELS.get(child.level, child.level))
         writer.text(row, 3, child.indicator_code)
         writer.text(row, 4, window_text(child.window_start, child.window_end))
-        if child.target_kind == "rate":
-            writer.ratio(row, 5, child.actual_value)
-            writer.ratio(row, 6, child.target_value)
-        else:
-            writer.count(row, 5, child.numerator)
-            writer.count(row, 6, child.target_value)
+        writer.result_and_target(row, 5, 6, child)
         writer.ratio(row, 7, None if child.target_kind == "rate" else child.achievement_pct)
     writer.finish(header, len(columns), row)
 

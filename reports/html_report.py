@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, replace
 from datetime import date
 
 from forms.vi_format import month_label, number, percent
+from reports.charts import ACTUAL as ACTUAL_COLOUR
 from reports.charts import (
     AchievementBar,
     TrendPanel,
@@ -26,14 +28,23 @@ from reports.children_table import (
     CHILDREN_NOTE,
     CHILDREN_TITLE,
     children_header,
+    children_rows,
     children_text_rows,
 )
 from reports.pace import STATUSES, months_between
 from reports.progress_data import ReportData
 from reports.tables import (
+    CHART_ENDS,
+    CHILDREN_SHEET,
+    ISSUES_SHEET,
+    LIST_LIMIT,
+    MISSING_SHEET,
+    REJECTED_SHEET,
     SEVERITY_COLOURS,
     UNIT_OF_MEASURE,
+    UNITS_CHART_LIMIT,
     SummaryRow,
+    first_rows,
     missing_by_unit,
     primary_rows,
     ranked_units,
@@ -43,8 +54,9 @@ from reports.tables import (
 from reports.vi_collate import vi_sort_key
 from reports.wording import (
     STATE_LABELS,
+    first_issues,
     indicator_paragraphs,
-    issues_by_unit,
+    more_rows_sentence,
     no_issues_sentence,
     pace_paragraphs,
     rejected_sentence,
@@ -54,6 +66,7 @@ from reports.wording import (
     rule_name,
     severity_label,
     trend_caption,
+    units_chart_caption,
     window_label,
 )
 
@@ -287,20 +300,61 @@ def _trend_figure(data: ReportData) -> str:
     )
 
 
-def _unit_panel(data: ReportData, code: str, row) -> UnitPanel:
-    ranked = [r for r in ranked_units(data, row.window_key) if r.rank is not None]
+@dataclass(frozen=True)
+class _Bar:
+    """What a panel of chart 3 needs of a unit (a ranked unit or a direct child)."""
+
+    name: str
+    actual_value: float | None
+    numerator: float
+    achievement_pct: float | None
+    colour: str = ACTUAL_COLOUR
+
+
+def _panel(code: str, row, items: list[_Bar]) -> UnitPanel:
+    """One indicator's panel: rates against the target rate, else the achievement when
+    every bar has one, else the counts."""
     if row.target_kind == "rate":
-        bars = [UnitBar(r.unit.unit_name, r.unit.actual_value, r.status.colour) for r in ranked]
+        bars = [
+            UnitBar(i.name, i.actual_value, i.colour) for i in items if i.actual_value is not None
+        ]
         bars.sort(key=lambda b: -b.value)
         return UnitPanel(
             code, f"{code} · tỷ lệ đạt được (vạch: chỉ tiêu)", bars, True, row.target_value
         )
-    if ranked and all(r.unit.achievement_pct is not None for r in ranked):
-        bars = [UnitBar(r.unit.unit_name, r.unit.achievement_pct, r.status.colour) for r in ranked]
+    if items and all(i.achievement_pct is not None for i in items):
+        bars = [UnitBar(i.name, i.achievement_pct, i.colour) for i in items]
         return UnitPanel(code, f"{code} · % đạt chỉ tiêu của đơn vị", bars, True, 100.0)
-    bars = [UnitBar(r.unit.unit_name, r.unit.numerator, "#0969da") for r in ranked]
+    bars = [UnitBar(i.name, i.numerator, ACTUAL_COLOUR) for i in items]
     bars.sort(key=lambda b: -b.value)
     return UnitPanel(code, f"{code} · {UNIT_OF_MEASURE.get(code, '')}", bars)
+
+
+def _unit_panel(data: ReportData, code: str, row) -> UnitPanel:
+    ranked = [r for r in ranked_units(data, row.window_key) if r.rank is not None]
+    items = [
+        _Bar(r.unit.unit_name, r.unit.actual_value, r.unit.numerator, r.unit.achievement_pct,
+             r.status.colour)
+        for r in ranked
+    ]  # fmt: skip
+    return _panel(code, row, items)
+
+
+def _children_panel(data: ReportData, code: str, row) -> UnitPanel:
+    children = [c for c in data.children if c.window_key == row.window_key]
+    order = {r.unit_code: index for index, r in enumerate(children_rows(data))}
+    children.sort(key=lambda c: order.get(c.unit_code, 0))
+    return _panel(
+        code,
+        row,
+        [_Bar(c.unit_name, c.actual_value, c.numerator, c.achievement_pct) for c in children],
+    )
+
+
+def _ends(panel: UnitPanel) -> UnitPanel:
+    """The first and last CHART_ENDS bars, each named with its place in the ranking."""
+    bars = [replace(b, label=f"{i}. {b.label}") for i, b in enumerate(panel.bars, start=1)]
+    return replace(panel, bars=bars[:CHART_ENDS] + bars[-CHART_ENDS:])
 
 
 def _units_figure(data: ReportData) -> str:
@@ -308,12 +362,22 @@ def _units_figure(data: ReportData) -> str:
     panels = [p for p in panels if p.bars]
     if not panels:
         return ""
+    units = max(len(p.bars) for p in panels)
+    mode, children = "all", len({c.unit_code for c in data.children})
+    if units > UNITS_CHART_LIMIT:
+        has_group = any(c.level == "group" for c in data.children)
+        if has_group and children <= UNITS_CHART_LIMIT:
+            mode = "children"
+            panels = [_children_panel(data, code, row) for code, row in primary_rows(data).items()]
+            panels = [p for p in panels if p.bars]
+        else:
+            mode = "ends"
+            panels = [_ends(p) if len(p.bars) > 2 * CHART_ENDS else p for p in panels]
     return _figure(
         "chart-units",
         sum(len(p.bars) for p in panels),
         units_chart(panels),
-        "Hình 3. Các đơn vị so sánh với nhau theo từng chỉ tiêu (đơn vị có chỉ tiêu riêng: % đạt; "
-        "chỉ tiêu tỷ lệ: tỷ lệ đạt được; còn lại: số lượng).",
+        units_chart_caption(data, mode, units, children),
     )
 
 
@@ -322,7 +386,8 @@ def unit_tables(data: ReportData) -> str:
     for code, row in primary_rows(data).items():
         is_rate = row.target_kind == "rate"
         body = []
-        for ranked in ranked_units(data, row.window_key):
+        shown, total = first_rows(ranked_units(data, row.window_key))
+        for ranked in shown:
             unit = ranked.unit
             if not unit.reported or unit.actual_value is None:
                 actual = _muted("chưa báo cáo")
@@ -346,6 +411,7 @@ def unit_tables(data: ReportData) -> str:
         parts.append(
             f"<div><h3>{e(code)} — {e(row.indicator_name)} ({e(window_label(row))})</h3>"
             + _table(f"class='unit-table' data-indicator='{e(code)}'", headers, body)
+            + _more(data, len(shown), total, "đơn vị", "marts.fct_unit_rankings", code)
             + "</div>"
         )
     return "<div class='unit-grid'>" + "".join(parts) + "</div>"
@@ -364,8 +430,14 @@ def heat_map(data: ReportData) -> str:
     by_unit: dict[tuple[str, str], dict] = {}
     for cell in data.submissions:
         by_unit.setdefault((cell.unit_code, cell.unit_name), {})[cell.period] = cell
+    ordered = sorted(by_unit.items(), key=lambda item: vi_sort_key(item[0][1]))
+    what = "đơn vị"
+    if len(ordered) > LIST_LIMIT:  # the units with the most months missing or late first
+        what = "đơn vị (trước hết là đơn vị có nhiều tháng chưa nộp, nộp muộn nhất)"
+        ordered.sort(key=lambda item: -sum(c.state != "on_time" for c in item[1].values()))
+    shown, total = first_rows(ordered)
     rows = []
-    for (code, name), cells in sorted(by_unit.items(), key=lambda item: vi_sort_key(item[0][1])):
+    for (code, name), cells in shown:
         tds = []
         for month in months:
             cell = cells.get(month)
@@ -389,6 +461,7 @@ def heat_map(data: ReportData) -> str:
         f"<h3>Nộp báo cáo từng tháng năm {data.as_of.year}</h3>"
         f"<div class='scroll'><table id='heat-map'><thead><tr><th>Đơn vị</th>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div><p class='muted'>{legend}</p>"
+        + _more(data, len(shown), total, what, "marts.fct_submission_status")
     )
 
 
@@ -399,15 +472,26 @@ def submissions_section(data: ReportData) -> str:
     if not missing:
         text.append("<p id='missing-none'>Không có đơn vị nào thiếu báo cáo.</p>")
         return "".join(text)
+    shown, total = first_rows(sorted(missing.items(), key=lambda i: vi_sort_key(i[0][1])))
     rows = [
         f"<tr data-unit='{e(code)}'><td>{e(code)}</td><td>{e(name)}</td>"
         f"<td>{e(', '.join(_month(p) for p in periods))}</td>"
         f"<td class='num'>{len(periods)}</td></tr>"
-        for (code, name), periods in sorted(missing.items(), key=lambda i: vi_sort_key(i[0][1]))
+        for (code, name), periods in shown
     ]
     headers = ["Mã", "Đơn vị", "Tháng chưa nộp", "Số tháng"]
-    text.append("<h3>Đơn vị chưa nộp báo cáo</h3>" + _table("id='missing'", headers, rows))
+    text.append(
+        "<h3>Đơn vị chưa nộp báo cáo</h3>"
+        + _table("id='missing'", headers, rows)
+        + _more(data, len(shown), total, "đơn vị", "marts.fct_submission_status", MISSING_SHEET)
+    )
     return "".join(text)
+
+
+def _more(data: ReportData, shown: int, total: int, what: str, table: str, sheet=None) -> str:
+    """Under a list cut short (reports.tables.LIST_LIMIT): where the full list is."""
+    sentence = more_rows_sentence(data, shown, total, what, table, sheet)
+    return f"<p class='muted more'>{e(sentence)}</p>" if sentence else ""
 
 
 def _severity_chip(severity: str) -> str:
@@ -419,7 +503,8 @@ def issues_section(data: ReportData) -> str:
     if not data.issues and not data.rejected_rows:
         return f"<p>{e(no_issues_sentence(data, 'dữ liệu'))}</p>"
     parts = []
-    for unit, issues in issues_by_unit(data):
+    grouped = first_issues(data)
+    for unit, issues in grouped:
         rows = [
             f"<tr data-severity='{e(i.severity)}' data-rule='{e(i.rule_id)}'>"
             f"<td>{_severity_chip(i.severity)}</td>"
@@ -429,24 +514,31 @@ def issues_section(data: ReportData) -> str:
         ]
         headers = ["Mức độ", "Tháng", "Quy tắc", "Nội dung"]
         parts.append(f"<h3>{e(unit)}</h3>" + _table("class='issues'", headers, rows))
+    shown_issues = sum(len(issues) for _, issues in grouped)
+    parts.append(
+        _more(data, shown_issues, len(data.issues), "vấn đề", "marts.fct_data_quality_issues",
+              ISSUES_SHEET)
+    )  # fmt: skip
     if data.rejected_rows:
+        shown, total = first_rows(data.rejected_rows)
         rows = [
             f"<tr><td>{e(r.file_name)}</td><td class='num'>{e(r.row_number)}</td>"
             f"<td>{e(r.measure_code)}</td><td>{e(r.raw_value)}</td>"
             f"<td>{e(r.message or r.reason_code)}</td></tr>"
-            for r in data.rejected_rows
+            for r in shown
         ]
         headers = ["Tệp", "Dòng", "Chỉ số", "Giá trị trong tệp", "Lý do"]
         parts.append(
             f"<h3>Dòng số liệu không nạp được</h3><p>{e(rejected_sentence(data))}</p>"
             + _table("id='rejected'", headers, rows)
+            + _more(data, len(shown), total, "dòng", "marts.fct_rejected_rows", REJECTED_SHEET)
         )
     return "".join(parts)
 
 
 def children_section(data: ReportData) -> str:
     """The scope's direct children (reports/children_table.py)."""
-    rows = children_text_rows(data)
+    rows, total = first_rows(children_text_rows(data))
     if not rows:
         return ""
     body = [
@@ -459,6 +551,7 @@ def children_section(data: ReportData) -> str:
     return (
         f"<h3 id='truc-thuoc'>{e(CHILDREN_TITLE)}</h3><p class='muted'>{e(CHILDREN_NOTE)}</p>"
         + _table("class='children'", children_header(data), body)
+        + _more(data, len(rows), total, "đơn vị", "marts.fct_indicator_progress", CHILDREN_SHEET)
     )
 
 

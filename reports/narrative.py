@@ -13,11 +13,13 @@ from reports.children_table import (
     children_text_rows,
 )
 from reports.progress_data import ReportData
+from reports.tables import CHILDREN_SHEET, ISSUES_SHEET, first_rows
 from reports.wording import (
+    first_issues,
     indicator_paragraphs,
     issue_line,
-    issues_by_unit,
     issues_intro,
+    more_rows_sentence,
     no_issues_sentence,
     pace_paragraphs,
     rejected_sentence,
@@ -47,12 +49,18 @@ def render_markdown(data: ReportData) -> str:
     for sentence in reporting_paragraphs(data):
         lines += [sentence, ""]
     lines += ["## Vấn đề chất lượng dữ liệu", ""]
-    grouped = issues_by_unit(data)
+    grouped = first_issues(data)
     intro = issues_intro(data)
     lines += [intro, ""] if intro else [no_issues_sentence(data)]
     for unit, issues in grouped:
         lines.append(f"- **{unit}**")
         lines += [f"  - {issue_line(data, issue)}" for issue in issues]
+    shown = sum(len(issues) for _, issues in grouped)
+    more = more_rows_sentence(
+        data, shown, len(data.issues), "vấn đề", "marts.fct_data_quality_issues", ISSUES_SHEET
+    )
+    if more:
+        lines += ["", more]
     rejected = rejected_sentence(data)
     if rejected:
         lines += ["", rejected]
@@ -62,9 +70,12 @@ def render_markdown(data: ReportData) -> str:
 
 def children_markdown(data: ReportData) -> list[str]:
     """The scope's direct children (reports/children_table.py), a Markdown table."""
-    rows = children_text_rows(data)
+    rows, total = first_rows(children_text_rows(data))
     if not rows:
         return []
+    more = more_rows_sentence(
+        data, len(rows), total, "đơn vị", "marts.fct_indicator_progress", CHILDREN_SHEET
+    )
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
@@ -73,4 +84,5 @@ def children_markdown(data: ReportData) -> list[str]:
     return [
         f"## {CHILDREN_TITLE}", "", CHILDREN_NOTE, "", line(header),
         "|" + "---|" * len(header), *(line(row) for row in rows), "",
+        *([more, ""] if more else []),
     ]

@@ -25,6 +25,11 @@ UNIT_OF_MEASURE = {
     "CT8": "tài khoản",
 }
 SEVERITY_ORDER = {"error": 0, "warn": 1, "info": 2}
+# The workbook's sheets that keep every row (the other formats point to them).
+ISSUES_SHEET = "Vấn đề dữ liệu"
+REJECTED_SHEET = "Dòng bị loại"
+MISSING_SHEET = "Chưa nộp báo cáo"
+CHILDREN_SHEET = "Đơn vị trực thuộc"
 SEVERITY_COLOURS = {"error": "#cf222e", "warn": "#d4a72c", "info": "#0969da"}
 
 
@@ -81,3 +86,21 @@ def missing_by_unit(data: ReportData) -> dict[tuple[str, str], list[date]]:
     for missing in data.missing_reports:
         by_unit.setdefault((missing.unit_code, missing.unit_name), []).append(missing.period)
     return by_unit
+
+
+# ---- national scale: long lists and charts ------------------------------------------
+# The HTML, the Markdown and the .docx are read by people: a list longer than LIST_LIMIT
+# rows (a national run has 10.000 units, thousands of issues) shows its first rows and a
+# sentence pointing to the workbook and the warehouse, which keep every row.
+LIST_LIMIT = 100
+# One bar per unit stops being readable (and costs a third of a 500-unit report) past
+# this many bars: the chart then shows the scope's direct children or the first and last
+# CHART_ENDS units of the ranking.
+UNITS_CHART_LIMIT = 40
+CHART_ENDS = 10
+
+
+def first_rows(items, limit: int = LIST_LIMIT) -> tuple[list, int]:
+    """(the first `limit` items, how many there are)."""
+    items = list(items)
+    return items[:limit], len(items)

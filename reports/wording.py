@@ -18,7 +18,7 @@ from forms.vi_format import month_label, number, percent, percent_floor
 from reports.pace import STATUSES
 from reports.progress_data import Issue, ProgressRow, ReportData, previous_quarter_end
 from reports.report_settings import ReportSettings, report_settings
-from reports.tables import SEVERITY_ORDER, UNIT_OF_MEASURE
+from reports.tables import CHART_ENDS, LIST_LIMIT, SEVERITY_ORDER, UNIT_OF_MEASURE
 from reports.vi_collate import vi_sort_key, vi_sorted
 
 ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -455,6 +455,17 @@ def issues_by_unit(data: ReportData) -> list[tuple[str, list[Issue]]]:
     )
 
 
+def first_issues(data: ReportData, limit: int = LIST_LIMIT) -> list[tuple[str, list[Issue]]]:
+    """issues_by_unit cut after `limit` issues (the worst units come first)."""
+    kept, left = [], limit
+    for unit, issues in issues_by_unit(data):
+        if left <= 0:
+            break
+        kept.append((unit, issues[:left]))
+        left -= len(issues[:left])
+    return kept
+
+
 def issues_by_rule(data: ReportData) -> list[tuple[str, list[Issue]]]:
     """Rules by severity (errors first), then by their Vietnamese name."""
     groups: dict[str, list[Issue]] = {}
@@ -595,4 +606,48 @@ def trend_caption(data: ReportData) -> str:
     return (
         f"Hình 2. Lũy kế {whose} đến cuối từng tháng (đường liền) so với tiến độ đều cần có "
         "để đạt chỉ tiêu cuối kỳ (đường đứt); chỉ tiêu tỷ lệ: tỷ lệ lũy kế so với tỷ lệ giao."
+    )
+
+
+# ---- national scale: lists cut short, the unit chart --------------------------------
+
+
+def more_rows_sentence(
+    data: ReportData, shown: int, total: int, what: str, table: str, sheet: str | None = None
+) -> str | None:
+    """Under a list cut at reports.tables.LIST_LIMIT rows: where every row is. None when
+    nothing was left out."""
+    if shown >= total:
+        return None
+    where = f"trang “{sheet}” của tệp bao_cao_{data.as_of:%Y-%m}.xlsx và " if sheet else ""
+    return (
+        f"Bảng chỉ nêu {number(shown)} trên tổng số {number(total)} {what}; danh sách đầy đủ "
+        f"ở {where}bảng {table} của kho dữ liệu (BI)."
+    )
+
+
+UNITS_CHART_CAPTION = (
+    "Hình 3. Các đơn vị so sánh với nhau theo từng chỉ tiêu (đơn vị có chỉ tiêu riêng: % đạt; "
+    "chỉ tiêu tỷ lệ: tỷ lệ đạt được; còn lại: số lượng)."
+)
+
+
+def units_chart_caption(data: ReportData, mode: str, units: int, children: int = 0) -> str:
+    """Chart 3's caption: every unit ('all'), the scope's direct children ('children') or
+    the two ends of each ranking ('ends') when there are too many units for one bar each."""
+    if mode == "all":
+        return UNITS_CHART_CAPTION
+    if mode == "children":
+        return (
+            f"Hình 3. {number(children)} đơn vị trực thuộc trực tiếp {scope_name(data)} so sánh "
+            "với nhau theo từng chỉ tiêu (số liệu của cụm, khối là tổng của các đơn vị thuộc nó; "
+            "% đạt chỉ tiêu, chỉ tiêu tỷ lệ: tỷ lệ đạt được; còn lại: số lượng). Với "
+            f"{number(units)} đơn vị báo cáo, biểu đồ từng đơn vị không đọc được: thứ hạng "
+            "của từng đơn vị ở các bảng dưới đây và trong tệp Excel."
+        )
+    return (
+        f"Hình 3. {CHART_ENDS} đơn vị đứng đầu và {CHART_ENDS} đơn vị đứng cuối theo từng chỉ "
+        f"tiêu, trong số {number(units)} đơn vị được xếp hạng (số trước tên: thứ tự; đơn vị "
+        "có chỉ tiêu riêng: % đạt; chỉ tiêu tỷ lệ: tỷ lệ đạt được; còn lại: số lượng). "
+        "Thứ hạng đầy đủ ở các bảng dưới đây và trong tệp Excel."
     )
