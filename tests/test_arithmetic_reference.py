@@ -15,15 +15,16 @@ rows computed below from CONTRACT §2, §3 and §6 alone.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from collections import defaultdict
 
 import duckdb
 import pytest
+from warehouse_helpers import run_province
 
 from ingestion.template import write_report_csv, write_report_workbook
+from sample.reference_writer import write_reference_files
 
 pytestmark = pytest.mark.slow
 
@@ -285,35 +286,12 @@ def expected_measures() -> dict[tuple, float]:
 
 # ---------------------------------------------------------------- the real pipeline
 def write_workspace(ws) -> None:
-    def write_csv(name, header, rows):
-        with open(ws.reference / name, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-
-    write_csv(
-        "units.csv",
-        ["unit_code", "unit_name", "unit_type", "parent_code", "active_from", "active_to"],
-        UNITS,
-    )
-    write_csv(
-        "targets.csv",
-        [
-            "indicator_code",
-            "unit_code",
-            "window_start",
-            "window_end",
-            "target_kind",
-            "target_value",
-            "baseline",
-        ],
-        TARGETS,
-    )
-    write_csv("population.csv", ["unit_code", "year", "population_14_plus"], POPULATION)
-    write_csv(
-        "settings.csv",
-        ["key", "value"],
-        [("submission_deadline_day", "10"), ("province_name", PROVINCE_NAME)],
+    write_reference_files(
+        ws.reference,
+        units=UNITS,
+        targets=TARGETS,
+        population=POPULATION,
+        settings=[("submission_deadline_day", "10"), ("province_name", PROVINCE_NAME)],
     )
 
     names = {code: name for code, name, *_ in UNITS}
@@ -345,14 +323,7 @@ def write_workspace(ws) -> None:
 
 @pytest.fixture(scope="module")
 def reference_run(tmp_path_factory, dbt_manifest):
-    from conftest import Workspace
-
-    ws = Workspace(tmp_path_factory.mktemp("arithmetic"))
-    ws.inbox.mkdir()
-    ws.reference.mkdir()
-    write_workspace(ws)
-    result = ws.run_cli("run", "--as-of", f"{AS_OF:%Y-%m}")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ws = run_province(tmp_path_factory, "arithmetic", write_workspace, f"{AS_OF:%Y-%m}")
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         progress = con.execute(
             """

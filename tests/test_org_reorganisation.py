@@ -16,13 +16,14 @@ here in plain Python from the leaves' reports: sums never use shares.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+from functools import partial
 
 import duckdb
 import pytest
+from warehouse_helpers import formula_reports, run_province, write_province
 
-from ingestion.template import write_report_csv
+from sample.tree_arithmetic import Tree, month_date
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +60,8 @@ CHANGES = [
 ]
 PARENT = {code: parent for code, _, _, parent, _, _ in UNITS if parent}
 LEAVES = [code for code in PARENT if code not in PARENT.values()]
+TREE = Tree(((c, parent, start, end) for c, _, _, parent, start, end in UNITS), LEAVES, month_date)
+is_active = TREE.is_active
 # indicator_code, unit_code, window_start, window_end, target_kind, target_value, baseline
 TARGETS = [
     ("CT1", "P", "2023-07", "2024-06", "rate", "40", ""),
@@ -76,117 +79,39 @@ TARGETS = [
     ("CT6", "S", "2023-11", "2024-03", "count", "60", ""),  # ends before effective_from
     ("CT8", "S", "2024-05", "2024-12", "count", "70", ""),  # starts after effective_from
 ]
-LATEST = {"accounts_total", "accounts_transacting", "vneid_pending"}
 MEASURES = [
     "accounts_total", "accounts_transacting", "dossiers_supported", "articles_posted",
     "payment_accounts", "vneid_submitted", "vneid_activated", "vneid_pending",
 ]  # fmt: skip
 
 
-def month(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
+# L sends nothing for May: its stocks carry over.
+REPORTS = formula_reports(
+    TREE, MONTHS, first_total=500, gap=("L", dt.date(2024, 5, 1)), measures=MEASURES
+)
 
 
-ACTIVE = {code: (month(start), month(end) if end else None) for code, _, _, _, start, end in UNITS}
-
-
-def is_active(code: str, period: dt.date) -> bool:
-    start, end = ACTIVE[code]
-    return start <= period and (end is None or period <= end)
-
-
-def subtree(code: str) -> list[str]:
-    out = [code]
-    for child, parent in PARENT.items():
-        if parent == code:
-            out += subtree(child)
-    return out
-
-
-def reports() -> dict[tuple[str, dt.date], dict[str, int]]:
-    out = {}
-    for index, leaf in enumerate(LEAVES):
-        total = 500 * (index + 1)
-        for number, period in enumerate(MONTHS):
-            if not is_active(leaf, period) or (leaf == "L" and period == dt.date(2024, 5, 1)):
-                continue  # L sends nothing for May: its stocks carry over
-            total += 10 * (index + 1) + number
-            out[(leaf, period)] = {
-                "accounts_total": total,
-                "accounts_transacting": (index + 1) * period.month + number,
-                "dossiers_supported": 7 * (index + 1) + number,
-                "articles_posted": index + number + 1,
-                "payment_accounts": 3 * (index + 2) + number,
-                "vneid_submitted": 20 + index + number,
-                "vneid_activated": 10 + index,
-                "vneid_pending": 100 * (index + 1) + 10 * number,
-            }
-    return out
-
-
-REPORTS = reports()
-
-
-def leaf_value(leaf: str, measure: str, window_start: dt.date, as_of: dt.date) -> int:
-    """CONTRACT §2 for one reporting unit: its own months only (never a share)."""
-    values = {p: v[measure] for (code, p), v in REPORTS.items() if code == leaf}
-    if measure in LATEST:
-        if not is_active(leaf, as_of):
-            return 0
-        look_back = window_start
-        if measure == "accounts_transacting":
-            look_back = max(window_start, dt.date(as_of.year, 1, 1))
-        periods = [p for p in values if look_back <= p <= as_of]
-        return values[max(periods)] if periods else 0
-    return sum(v for p, v in values.items() if window_start <= p <= as_of)
-
-
-def scope_value(scope: str, measure: str, window_start: dt.date, as_of: dt.date) -> int:
-    return sum(leaf_value(n, measure, window_start, as_of) for n in subtree(scope) if n in LEAVES)
+# CONTRACT §2 for one reporting unit (its own months only, never a share), and a node's
+# sum over its subtree's units.
+leaf_value = partial(TREE.leaf_value, REPORTS)
+scope_value = partial(TREE.scope_value, REPORTS)
 
 
 def write_workspace(ws) -> None:
-    def write_csv(name, header, rows):
-        with open(ws.reference / name, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-
-    write_csv(
-        "units.csv",
-        ["unit_code", "unit_name", "unit_type", "parent_code", "active_from", "active_to"],
-        UNITS,
-    )
-    write_csv("unit_changes.csv", ["from_unit_code", "to_unit_code", "effective_from", "share"],
-              CHANGES)  # fmt: skip
-    write_csv(
-        "targets.csv",
-        ["indicator_code", "unit_code", "window_start", "window_end", "target_kind",
-         "target_value", "baseline"],
-        TARGETS,
-    )  # fmt: skip
-    write_csv("population.csv", ["unit_code", "year", "population_14_plus"], [("L", 2024, 900)])
-    write_csv("settings.csv", ["key", "value"], [("submission_deadline_day", "10")])
-    write_report_csv(
-        ws.inbox / "leaves.csv",
-        [
-            (leaf, f"{period:%Y-%m}", measure, value)
-            for (leaf, period), values in sorted(REPORTS.items())
-            for measure, value in values.items()
-        ],
+    write_province(
+        ws,
+        REPORTS,
+        units=UNITS,
+        unit_changes=CHANGES,
+        targets=TARGETS,
+        population=[("L", 2024, 900)],
+        settings=[("submission_deadline_day", "10")],
     )
 
 
 @pytest.fixture(scope="module")
 def reorg_run(tmp_path_factory, dbt_manifest):
-    from conftest import Workspace
-
-    ws = Workspace(tmp_path_factory.mktemp("org_reorganisation"))
-    ws.inbox.mkdir()
-    ws.reference.mkdir()
-    write_workspace(ws)
-    result = ws.run_cli("run", "--as-of", f"{AS_OF:%Y-%m}")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ws = run_province(tmp_path_factory, "org_reorganisation", write_workspace, f"{AS_OF:%Y-%m}")
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         yield con
 

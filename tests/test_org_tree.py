@@ -17,13 +17,15 @@ from the leaves' reports.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+from functools import partial
 
 import duckdb
 import pytest
+from warehouse_helpers import formula_reports, run_province, write_province
 
 from ingestion.template import write_report_csv
+from sample.tree_arithmetic import Tree, month_date
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +50,9 @@ UNITS = [
     ("H1", "Phường H1", "phuong", "H", "2022-01", ""),
     ("H2", "Phường H2", "phuong", "H", "2022-01", ""),
 ]
-PARENT = {code: parent for code, _, _, parent, _, _ in UNITS if parent}
 LEAVES = ["L1", "X", "Y", "Z", "H1", "H2"]
+TREE = Tree(((c, parent, start, end) for c, _, _, parent, start, end in UNITS), LEAVES, month_date)
+is_active = TREE.is_active
 GROUPS = ["P", "G", "H"]
 
 # indicator_code, unit_code, window_start, window_end, target_kind, target_value, baseline
@@ -70,15 +73,8 @@ TARGETS = [
     ("CT8", "P", "2023-11", "2024-06", "count", "300", ""),
 ]
 # H has its own row: H1 and H2 are inside it (not added again).
-POPULATION = [
-    ("L1", 2024, 1000),
-    ("X", 2024, 500),
-    ("Y", 2024, 600),
-    ("H", 2024, 2000),
-    ("H1", 2024, 700),
-    ("H2", 2024, 800),
-]
-LATEST = {"accounts_total", "accounts_transacting", "vneid_pending"}
+PEOPLE_2024 = {"L1": 1000, "X": 500, "Y": 600, "H": 2000, "H1": 700, "H2": 800}
+POPULATION = [(code, 2024, people) for code, people in PEOPLE_2024.items()]
 MEASURES = {
     "CT1": ["accounts_total", "accounts_transacting"],
     "CT3": ["dossiers_supported"],
@@ -89,104 +85,21 @@ MEASURES = {
 }
 
 
-def month(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
-
-
-ACTIVE = {code: (month(start), month(end) if end else None) for code, _, _, _, start, end in UNITS}
-
-
-def is_active(code: str, period: dt.date) -> bool:
-    start, end = ACTIVE[code]
-    return start <= period and (end is None or period <= end)
-
-
-def subtree(code: str) -> list[str]:
-    out = [code]
-    for child, parent in PARENT.items():
-        if parent == code:
-            out += subtree(child)
-    return out
-
-
-def reports() -> dict[tuple[str, dt.date], dict[str, int]]:
-    out = {}
-    for index, leaf in enumerate(LEAVES):
-        total = 1000 * (index + 1)
-        for number, period in enumerate(MONTHS):
-            if not is_active(leaf, period):
-                continue
-            if leaf == "H2" and period == dt.date(2024, 2, 1):
-                continue  # H2 sends nothing for February: its stocks carry over
-            total += 10 * (index + 1) + number
-            out[(leaf, period)] = {
-                "accounts_total": total,
-                "accounts_transacting": (index + 1) * period.month + number,
-                "dossiers_supported": 7 * (index + 1) + number,
-                "articles_posted": index + number + 1,
-                "payment_accounts": 3 * (index + 2) + number,
-                "digital_signatures": 5 * (index + 1) + 2 * number,
-                "vneid_submitted": 20 + index + number,
-                "vneid_activated": 10 + index,
-                "vneid_pending": 100 * (index + 1) + 10 * number,
-            }
-    return out
-
-
-REPORTS = reports()
+# H2 sends nothing for February: its stocks carry over.
+REPORTS = formula_reports(TREE, MONTHS, first_total=1000, gap=("H2", dt.date(2024, 2, 1)))
 # G's own report for February: G is a group then (its children are active).
 GROUP_REPORT = {"dossiers_supported": 999_999, "articles_posted": 999, "vneid_pending": 88_888}
 
 
-def leaf_value(leaf: str, measure: str, window_start: dt.date, as_of: dt.date) -> int:
-    """CONTRACT §2 for one reporting unit."""
-    values = {p: v[measure] for (code, p), v in REPORTS.items() if code == leaf}
-    if measure in LATEST:
-        if not is_active(leaf, as_of):
-            return 0
-        look_back = window_start
-        if measure == "accounts_transacting":
-            look_back = max(window_start, dt.date(as_of.year, 1, 1))
-        periods = [p for p in values if look_back <= p <= as_of]
-        return values[max(periods)] if periods else 0
-    return sum(v for p, v in values.items() if window_start <= p <= as_of)
-
-
-def scope_value(scope: str, measure: str, window_start: dt.date, as_of: dt.date) -> int:
-    return sum(leaf_value(n, measure, window_start, as_of) for n in subtree(scope) if n in LEAVES)
+# CONTRACT §2 for one reporting unit, and a node's sum over its subtree's units.
+leaf_value = partial(TREE.leaf_value, REPORTS)
+scope_value = partial(TREE.scope_value, REPORTS)
 
 
 def write_workspace(ws) -> None:
-    def write_csv(name, header, rows):
-        with open(ws.reference / name, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-
-    write_csv(
-        "units.csv",
-        ["unit_code", "unit_name", "unit_type", "parent_code", "active_from", "active_to"],
-        UNITS,
-    )
-    write_csv(
-        "targets.csv",
-        ["indicator_code", "unit_code", "window_start", "window_end", "target_kind",
-         "target_value", "baseline"],
-        TARGETS,
-    )  # fmt: skip
-    write_csv("population.csv", ["unit_code", "year", "population_14_plus"], POPULATION)
-    write_csv(
-        "settings.csv",
-        ["key", "value"],
-        [("submission_deadline_day", "10"), ("province_name", "Tỉnh Đoàn Cây")],
-    )
-    write_report_csv(
-        ws.inbox / "leaves.csv",
-        [
-            (leaf, f"{period:%Y-%m}", measure, value)
-            for (leaf, period), values in sorted(REPORTS.items())
-            for measure, value in values.items()
-        ],
+    settings = [("submission_deadline_day", "10"), ("province_name", "Tỉnh Đoàn Cây")]
+    write_province(
+        ws, REPORTS, units=UNITS, targets=TARGETS, population=POPULATION, settings=settings
     )
     write_report_csv(
         ws.inbox / "g_2024_02.csv",
@@ -196,14 +109,7 @@ def write_workspace(ws) -> None:
 
 @pytest.fixture(scope="module")
 def tree_run(tmp_path_factory, dbt_manifest):
-    from conftest import Workspace
-
-    ws = Workspace(tmp_path_factory.mktemp("org_tree"))
-    ws.inbox.mkdir()
-    ws.reference.mkdir()
-    write_workspace(ws)
-    result = ws.run_cli("run", "--as-of", f"{AS_OF:%Y-%m}")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ws = run_province(tmp_path_factory, "org_tree", write_workspace, f"{AS_OF:%Y-%m}")
     return duckdb.connect(str(ws.warehouse), read_only=True)
 
 

@@ -33,8 +33,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 from conftest import Workspace
+from warehouse_helpers import run_province
 
 from ingestion.template import write_report_csv, write_report_workbook
+from sample.reference_writer import write_reference_csv
 
 pytestmark = pytest.mark.slow
 
@@ -101,16 +103,15 @@ ACTIVATED = [100, 112, 92, 106, 95, 104]
 SUPPORTED = [200, 210, 190, 205]
 SIGNATURES = [200, 180, 210, 190, 230, 200]
 ARTICLES = [10, 12, 9, 11, 10, 12]
+DOSSIERS_TOTAL = [100, 104, 98, 102, 100, 101]
+ONLINE = [90, 95, 88, 93]  # January..April; May is the trigger or the near miss
 
 # unit -> measure -> six monthly values (None: not reported that month)
 SERIES: dict[str, dict[str, list]] = {
-    "PEW": {
-        "dossiers_total": [100, 104, 98, 102, 100, 101],
-        "dossiers_online": [90, 95, 88, 93, 101, 91],
-    },
+    "PEW": {"dossiers_total": DOSSIERS_TOTAL, "dossiers_online": [*ONLINE, 101, 91]},
     "PEWNM": {
-        "dossiers_total": [100, 104, 98, 102, 100, 101],
-        "dossiers_online": [90, 95, 88, 93, 100, 91],
+        "dossiers_total": DOSSIERS_TOTAL,
+        "dossiers_online": [*ONLINE, 100, 91],
         "accounts_total": [300, 310, 320, 330, 340, 350],
         "accounts_transacting": [30, 60, 90, 120, 150, 350],
     },
@@ -207,23 +208,18 @@ def _active(code: str, month: str) -> bool:
 
 def build_province(ws: Workspace) -> None:
     ref = ws.reference
-    lines = [f"{ROOT},Tỉnh Đoàn Thử Nghiệm,tinh_doan,,2022-01,"]
-    lines += [
-        f"{code},Đơn vị {code},huyen,{ROOT},{start},{end}" for code, (start, end) in UNITS.items()
-    ]
-    (ref / "units.csv").write_text(
-        "unit_code,unit_name,unit_type,parent_code,active_from,active_to\n"
-        + "\n".join(lines)
-        + "\n",
-        encoding="utf-8",
+    write_reference_csv(
+        ref,
+        "units",
+        [(ROOT, "Tỉnh Đoàn Thử Nghiệm", "tinh_doan", "", "2022-01", "")]
+        + [
+            (code, f"Đơn vị {code}", "huyen", ROOT, start, end)
+            for code, (start, end) in UNITS.items()
+        ],
     )
     (ref / "targets.csv").write_text(TARGETS, encoding="utf-8")
-    (ref / "population.csv").write_text(
-        "unit_code,year,population_14_plus\n"
-        + "".join(f"{u},2024,{p}\n" for u, p in POPULATION.items()),
-        encoding="utf-8",
-    )
-    (ref / "settings.csv").write_text("key,value\nsubmission_deadline_day,10\n", encoding="utf-8")
+    write_reference_csv(ref, "population", [(u, 2024, p) for u, p in POPULATION.items()])
+    write_reference_csv(ref, "settings", [("submission_deadline_day", "10")])
 
     # December 2023: only SDNM was active (accounts_transacting restarts in January).
     december = write_report_csv(
@@ -282,12 +278,7 @@ def issues(warehouse) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def province_run(tmp_path_factory, dbt_manifest):
-    ws = Workspace(tmp_path_factory.mktemp("quality_rules"))
-    ws.inbox.mkdir()
-    ws.reference.mkdir()
-    build_province(ws)
-    result = ws.run_cli("run", "--as-of", "2024-06")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ws = run_province(tmp_path_factory, "quality_rules", build_province, "2024-06")
     return ws, issues(ws.warehouse)
 
 
