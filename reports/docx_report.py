@@ -491,6 +491,14 @@ def _bold_last_row(table) -> None:
             run.bold = True
 
 
+def _annex_list(document, data: ReportData, header, rows, widths, left_cols, whole) -> None:
+    """A list of the annex (its first rows) and, when rows were left out, where they all are:
+    `whole` is (how many in all, what they are, the mart, the workbook's sheet)."""
+    _grid_table(document, header, rows, widths, size=ANNEX_PT, left_cols=left_cols)
+    total, what, mart, sheet = whole
+    _more(document, data, len(rows), total, what, mart, sheet)
+
+
 def _annex(document, data: ReportData, settings: ReportSettings) -> None:
     title = f"Kết quả thực hiện các chỉ tiêu theo đơn vị đến hết {month_phrase(data.as_of)}"
     _annex_heading(document, 1, title, settings)
@@ -623,16 +631,9 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
                         issue.message,
                     ]
                 )
-        _grid_table(
-            document,
-            ["TT", "Quy tắc kiểm tra", "Mức độ", "Đơn vị", "Nội dung"],
-            rows,
-            [8, 36, 17, 30, 74],
-            size=ANNEX_PT,
-            left_cols=(1, 2, 3, 4),
-        )
-        _more(document, data, len(rows), len(data.issues), "vấn đề",
-              "marts.fct_data_quality_issues", ISSUES_SHEET)  # fmt: skip
+        header = ["TT", "Quy tắc kiểm tra", "Mức độ", "Đơn vị", "Nội dung"]
+        whole = (len(data.issues), "vấn đề", "marts.fct_data_quality_issues", ISSUES_SHEET)
+        _annex_list(document, data, header, rows, [8, 36, 17, 30, 74], (1, 2, 3, 4), whole)
     _para(document, "3. Số liệu không nạp được", bold=True, italic=True, keep_next=True, before=6)
     if not data.rejected_rows:
         _para(document, "Không có dòng số liệu nào bị loại.", indent=True)
@@ -647,16 +648,9 @@ def _report_card(document, data: ReportData, settings: ReportSettings) -> None:
             ]
             for index, rejected in enumerate(data.rejected_rows[:LIST_LIMIT], start=1)
         ]
-        _grid_table(
-            document,
-            ["TT", "Tệp báo cáo", "Dòng", "Giá trị", "Lý do"],
-            rows,
-            [8, 55, 14, 28, 60],
-            size=ANNEX_PT,
-            left_cols=(1, 3, 4),
-        )
-        _more(document, data, len(rows), len(data.rejected_rows), "dòng",
-              "marts.fct_rejected_rows", REJECTED_SHEET)  # fmt: skip
+        header = ["TT", "Tệp báo cáo", "Dòng", "Giá trị", "Lý do"]
+        whole = (len(data.rejected_rows), "dòng", "marts.fct_rejected_rows", REJECTED_SHEET)
+        _annex_list(document, data, header, rows, [8, 55, 14, 28, 60], (1, 3, 4), whole)
 
 
 def _children_annex(document, data: ReportData, settings: ReportSettings) -> None:

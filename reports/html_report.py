@@ -353,7 +353,7 @@ def _children_panel(data: ReportData, code: str, row) -> UnitPanel:
 
 def _ends(panel: UnitPanel) -> UnitPanel:
     """The first and last CHART_ENDS bars, each named with its place in the ranking."""
-    bars = [replace(b, label=f"{i}. {b.label}") for i, b in enumerate(panel.bars, start=1)]
+    bars = [b._replace(label=f"{i}. {b.label}") for i, b in enumerate(panel.bars, start=1)]
     return replace(panel, bars=bars[:CHART_ENDS] + bars[-CHART_ENDS:])
 
 

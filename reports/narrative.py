@@ -6,6 +6,7 @@ workbook and .docx reports).
 
 from __future__ import annotations
 
+from reports import wording as w
 from reports.children_table import (
     CHILDREN_NOTE,
     CHILDREN_TITLE,
@@ -14,54 +15,41 @@ from reports.children_table import (
 )
 from reports.progress_data import ReportData
 from reports.tables import CHILDREN_SHEET, ISSUES_SHEET, first_rows
-from reports.wording import (
-    first_issues,
-    indicator_paragraphs,
-    issue_line,
-    issues_intro,
-    more_rows_sentence,
-    no_issues_sentence,
-    pace_paragraphs,
-    rejected_sentence,
-    report_title,
-    reporting_paragraphs,
-    results_intro,
-)
 
 MARKDOWN_RESULTS_HEADING = "## Kết quả thực hiện các chỉ tiêu"
 
 
 def render_markdown(data: ReportData) -> str:
-    lines = [f"# {report_title(data)}", "", f"**{data.province_name}**", ""]
+    lines = [f"# {w.report_title(data)}", "", f"**{data.province_name}**", ""]
     lines += [MARKDOWN_RESULTS_HEADING, ""]
-    intro = results_intro(data)
+    intro = w.results_intro(data)
     if intro:
         lines += [intro, ""]
-    for _, paragraph in indicator_paragraphs(data):
+    for _, paragraph in w.indicator_paragraphs(data):
         lines += [paragraph, ""]
-    paces = pace_paragraphs(data)
+    paces = w.pace_paragraphs(data)
     if paces:
         lines += ["## Tiến độ cần đạt trong các tháng còn lại", ""]
         for sentence in paces:
             lines += [sentence, ""]
     lines += children_markdown(data)
     lines += ["## Tình hình nộp báo cáo", ""]
-    for sentence in reporting_paragraphs(data):
+    for sentence in w.reporting_paragraphs(data):
         lines += [sentence, ""]
     lines += ["## Vấn đề chất lượng dữ liệu", ""]
-    grouped = first_issues(data)
-    intro = issues_intro(data)
-    lines += [intro, ""] if intro else [no_issues_sentence(data)]
+    grouped = w.first_issues(data)
+    intro = w.issues_intro(data)
+    lines += [intro, ""] if intro else [w.no_issues_sentence(data)]
     for unit, issues in grouped:
         lines.append(f"- **{unit}**")
-        lines += [f"  - {issue_line(data, issue)}" for issue in issues]
+        lines += [f"  - {w.issue_line(data, issue)}" for issue in issues]
     shown = sum(len(issues) for _, issues in grouped)
-    more = more_rows_sentence(
+    more = w.more_rows_sentence(
         data, shown, len(data.issues), "vấn đề", "marts.fct_data_quality_issues", ISSUES_SHEET
     )
     if more:
         lines += ["", more]
-    rejected = rejected_sentence(data)
+    rejected = w.rejected_sentence(data)
     if rejected:
         lines += ["", rejected]
     lines.append("")
@@ -73,7 +61,7 @@ def children_markdown(data: ReportData) -> list[str]:
     rows, total = first_rows(children_text_rows(data))
     if not rows:
         return []
-    more = more_rows_sentence(
+    more = w.more_rows_sentence(
         data, len(rows), total, "đơn vị", "marts.fct_indicator_progress", CHILDREN_SHEET
     )
 

@@ -12,8 +12,16 @@ from reports.pace import Pace
 from reports.submissions_data import ScopeRate, SubmissionCell, load_submissions
 
 
+class _Window:
+    """A row about one indicator's target window."""
+
+    @property
+    def window_key(self) -> tuple[str, date, date]:
+        return (self.indicator_code, self.window_start, self.window_end)
+
+
 @dataclass(frozen=True)
-class ProgressRow:
+class ProgressRow(_Window):
     indicator_code: str
     indicator_name: str
     target_kind: str
@@ -31,13 +39,9 @@ class ProgressRow:
     pace: Pace | None = None
     status: str = "no_data"
 
-    @property
-    def window_key(self) -> tuple[str, date, date]:
-        return (self.indicator_code, self.window_start, self.window_end)
-
 
 @dataclass(frozen=True)
-class UnitProgress:
+class UnitProgress(_Window):
     """One unit's progress on one indicator and window, as of the report month."""
 
     unit_code: str
@@ -58,10 +62,6 @@ class UnitProgress:
     # not ranked) and the status key (reports.pace.STATUSES).
     rank: int | None = None
     status: str = "no_data"
-
-    @property
-    def window_key(self) -> tuple[str, date, date]:
-        return (self.indicator_code, self.window_start, self.window_end)
 
 
 @dataclass(frozen=True)
@@ -115,26 +115,13 @@ class UnitReporting:
 
 
 @dataclass(frozen=True)
-class ChildProgress:
+class ChildProgress(UnitProgress):
     """One direct child of the report's scope (a group or a reporting unit active in the
-    as-of month) on one indicator and window: its row of marts.fct_indicator_progress."""
+    as-of month) on one indicator and window: its row of marts.fct_indicator_progress,
+    the same figures as a unit's (not ranked: `reported`, `rank`, `status` keep their
+    defaults)."""
 
-    unit_code: str
-    unit_name: str
-    level: str  # dim_unit.level: `group` or `unit`
-    indicator_code: str
-    target_kind: str
-    window_start: date
-    window_end: date
-    numerator: float
-    denominator: float | None
-    actual_value: float | None
-    target_value: float | None
-    achievement_pct: float | None
-
-    @property
-    def window_key(self) -> tuple[str, date, date]:
-        return (self.indicator_code, self.window_start, self.window_end)
+    level: str = "unit"  # dim_unit.level: `group` or `unit`
 
 
 @dataclass(frozen=True)
@@ -254,43 +241,34 @@ def _unit_progress(con, as_of: date, scope: Scope) -> list[UnitProgress]:
     """The reporting units of every indicator and window, ranked (marts.fct_unit_rankings),
     in the order the report lists them: by rank, the units not ranked last, then by name.
     A group's report ranks its own subtree's units, by the mart's score and order."""
-    if scope.is_root:
-        return [UnitProgress(*row) for row in con.execute(
-            """
-            select r.unit_code, u.unit_name, r.indicator_code, i.target_kind, r.window_start,
-                   r.window_end, r.numerator, r.denominator, r.actual_value, r.target_value,
-                   r.achievement_pct, r.reported, r.rank, r.status
-            from marts.fct_unit_rankings r
-            join marts.dim_unit u using (unit_code)
-            join marts.dim_indicator i using (indicator_code)
-            where r.as_of = ?
-            order by r.indicator_code, r.window_end, r.window_start, r.rank nulls last,
-                     u.unit_name
-            """,
-            [as_of],
-        ).fetchall()]
-    rows = con.execute(
-        SUBTREE_CTE
-        + """
-        , ranked as (
-            select r.*, case when r.ranked_by is not null then rank() over (
+    if scope.is_root:  # the mart's rank, over every unit
+        ctes, rank, where, params = "with", "r.rank", "", [as_of]
+    else:
+        ctes, params = SUBTREE_CTE + ",", [scope.code, as_of]
+        where = "and r.unit_code in (select unit_code from subtree)"
+        rank = """case when r.ranked_by is not null then rank() over (
                        partition by r.indicator_code, r.window_start, r.window_end,
                                     r.ranked_by is null
                        order by r.ranked_by = 'achievement_pct' desc, r.score desc
-                   ) end::integer as subtree_rank
+                   ) end::integer"""
+    rows = con.execute(
+        ctes
+        + f"""
+        ranked as (
+            select r.*, {rank} as shown_rank
             from marts.fct_unit_rankings r
-            where r.as_of = ? and r.unit_code in (select unit_code from subtree)
+            where r.as_of = ? {where}
         )
         select r.unit_code, u.unit_name, r.indicator_code, i.target_kind, r.window_start,
                r.window_end, r.numerator, r.denominator, r.actual_value, r.target_value,
-               r.achievement_pct, r.reported, r.subtree_rank, r.status
+               r.achievement_pct, r.reported, r.shown_rank, r.status
         from ranked r
         join marts.dim_unit u using (unit_code)
         join marts.dim_indicator i using (indicator_code)
-        order by r.indicator_code, r.window_end, r.window_start, r.subtree_rank nulls last,
+        order by r.indicator_code, r.window_end, r.window_start, r.shown_rank nulls last,
                  u.unit_name
         """,
-        [scope.code, as_of],
+        params,
     ).fetchall()
     return [UnitProgress(*row) for row in rows]
 
@@ -300,9 +278,9 @@ def _children(con, as_of: date, scope: Scope) -> list[ChildProgress]:
     rows only for active nodes), groups first, then by name."""
     rows = con.execute(
         """
-        select p.unit_code, u.unit_name, u.level, p.indicator_code, i.target_kind,
-               p.window_start, p.window_end, p.numerator, p.denominator, p.actual_value,
-               p.target_value, p.achievement_pct
+        select p.unit_code, u.unit_name, p.indicator_code, i.target_kind, p.window_start,
+               p.window_end, p.numerator, p.denominator, p.actual_value, p.target_value,
+               p.achievement_pct, u.level
         from marts.fct_indicator_progress p
         join marts.dim_unit u using (unit_code)
         join marts.dim_indicator i using (indicator_code)
@@ -312,7 +290,7 @@ def _children(con, as_of: date, scope: Scope) -> list[ChildProgress]:
         """,
         [scope.code, as_of],
     ).fetchall()
-    return [ChildProgress(*row) for row in rows]
+    return [ChildProgress(*row[:-1], level=row[-1]) for row in rows]
 
 
 def _trend(con, province_code: str, as_of: date) -> dict[tuple[str, date, date], list[TrendPoint]]:

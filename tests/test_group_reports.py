@@ -85,3 +85,118 @@ def test_a_group_run_does_not_count_as_rendering_the_root():
     assert months_rendered_by(root_run) == {"2024-03"}
     assert months_rendered_by(group_run) == set()
     assert months_rendered_by(refresh) == set() and months_rendered_by(None) == set()
+
+
+# ---- the reports themselves: a group's report names its scope (issue #18 brief item 1) --
+
+
+def report_texts(folder: Path, month: str) -> dict[str, str]:
+    """What a reader sees in each format: the Markdown, the HTML's text (charts' labels
+    included), every paragraph of the .docx (tables too), every text cell of the .xlsx."""
+    import html as html_lib
+    import re
+
+    import docx
+    import openpyxl
+    from docx.oxml.ns import qn
+
+    page = (folder / f"bao_cao_{month}.html").read_text(encoding="utf-8")
+    page = re.sub(r"<style.*?</style>", "", page, flags=re.S)
+    document = docx.Document(folder / f"bao_cao_{month}.docx")
+    paragraphs = [
+        "".join(t.text or "" for t in p.iter(qn("w:t")))
+        for p in document.element.body.iter(qn("w:p"))
+    ]
+    workbook = openpyxl.load_workbook(folder / f"bao_cao_{month}.xlsx")
+    cells = [
+        str(value)
+        for sheet in workbook
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    ]
+    return {
+        "md": (folder / f"bao_cao_{month}.md").read_text(encoding="utf-8"),
+        "html": html_lib.unescape(re.sub(r"<[^>]+>", "\n", page)),
+        "docx": "\n".join(paragraphs),
+        "xlsx": "\n".join(cells),
+    }
+
+
+@pytest.fixture(scope="module")
+def reform_reports(tmp_path_factory, dbt_manifest):
+    """The reform sample through the real CLI (its 2025-06 report of the former province
+    TDBL builds and publishes the warehouse), then the root's and TDNL's reports of the
+    same month from that warehouse."""
+    import datetime as dt
+    import importlib.util
+
+    import duckdb
+    from conftest import Workspace
+
+    from reports.writer import write_reports
+
+    spec = importlib.util.spec_from_file_location("generate_reform", REFORM / "generate_reform.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    ws = Workspace(tmp_path_factory.mktemp("reform_reports"))
+    generator.generate(ws.root)
+    cli = ws.run_cli("run", "--as-of", "2025-06", "--unit", "TDBL")
+    assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
+    june = dt.date(2025, 6, 1)
+    write_reports(ws.warehouse, ws.output, june)
+    write_reports(ws.warehouse, ws.output, june, unit_code="TDNL")
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        names = dict(con.execute("select unit_code, unit_name from marts.dim_unit").fetchall())
+    folders = {"": ws.output / "2025-06", "TDBL": ws.output / "2025-06" / "TDBL",
+               "TDNL": ws.output / "2025-06" / "TDNL"}  # fmt: skip
+    return names, {code: report_texts(folder, "2025-06") for code, folder in folders.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", ["TDBL", "TDNL"])
+def test_a_group_report_names_its_scope_in_every_format(reform_reports, code):
+    names, texts = reform_reports
+    name = names[code]  # dim_unit's unit_name, read from the warehouse, not from reports/
+    assert name.startswith("Tỉnh Đoàn") and name != names["TDHL"]
+    for fmt, text in texts[code].items():
+        assert "toàn tỉnh" not in text.lower(), fmt  # the root's word, never a group's
+        if fmt != "xlsx":
+            assert f"Đề án 5299 của {name}" in text, fmt  # the title (docx: the subject)
+    for fmt in ("md", "html", "docx"):
+        text = texts[code][fmt]
+        assert f"Kết quả của {name} đến hết tháng 6/2025 là tổng số liệu" in text, fmt
+        assert f"Báo cáo tháng 6/2025 của các đơn vị thuộc {name}:" in text, fmt
+        assert f"Để {name} đạt chỉ tiêu năm 2025" in text, fmt
+    assert f"Hình 2. Lũy kế của {name}" in texts[code]["html"]
+    docx_text = texts[code]["docx"]
+    assert f"Kết quả thực hiện Đề án 5299 của {name} đến hết tháng 6 năm 2025" in docx_text
+    assert f"Đến hết tháng 6/2025, kết quả của {name} so với chỉ tiêu" in docx_text
+    assert f"Đề nghị các đơn vị thuộc {name} " in docx_text
+    assert f"ĐỀ ÁN 5299 CỦA {name.upper()}" in texts[code]["xlsx"]
+
+
+@pytest.mark.slow
+def test_the_root_report_keeps_the_province_wording(reform_reports):
+    names, texts = reform_reports
+    root = texts[""]
+    assert "# Báo cáo tiến độ thực hiện Đề án 5299 — tính đến hết tháng 6/2025\n" in root["md"]
+    assert "Kết quả thực hiện Đề án 5299 đến hết tháng 6 năm 2025" in root["docx"]
+    assert "Hình 2. Lũy kế toàn tỉnh" in root["html"]
+    assert "Toàn tỉnh" in root["xlsx"]
+    for text in root.values():
+        assert f"của {names['TDHL']}" not in text
+        assert "của các đơn vị thuộc" not in text
+
+
+@pytest.mark.slow
+def test_percentages_are_written_one_way(reform_reports):
+    """'34%' (forms.vi_format.percent, as the published article): never '34 %'."""
+    import re
+
+    _, texts = reform_reports
+    for code, formats in texts.items():
+        for fmt, text in formats.items():
+            if fmt != "xlsx":  # the workbook's percentages are numbers (format 0%)
+                assert re.search(r"\d%", text), (code, fmt)
+            assert not re.search(r"\d[ \u00a0\u202f\u2009]%", text), (code, fmt)

@@ -20,21 +20,12 @@ import docx
 import openpyxl
 import pytest
 
+from reports import progress_data as rd
 from reports.children_table import children_rows
 from reports.docx_report import write_docx
 from reports.excel_report import write_workbook
 from reports.html_report import render_html
 from reports.narrative import render_markdown
-from reports.progress_data import (
-    ChildProgress,
-    Issue,
-    MissingReport,
-    ProgressRow,
-    RejectedRow,
-    ReportData,
-    UnitProgress,
-    UnitReporting,
-)
 from reports.submissions_data import SubmissionCell
 from reports.tables import CHART_ENDS, LIST_LIMIT, UNITS_CHART_LIMIT
 
@@ -43,46 +34,46 @@ YEAR = (date(2024, 1, 1), date(2024, 12, 1))
 UNITS = 2000
 
 
-def ct3(numerator: float = 1_000_000.0, target: float = 3_000_000.0) -> ProgressRow:
-    return ProgressRow(
+def ct3(numerator: float = 1_000_000.0, target: float = 3_000_000.0) -> rd.ProgressRow:
+    return rd.ProgressRow(
         "CT3", "Số hồ sơ", "count", *YEAR, numerator, None, numerator, target,
         100 * numerator / target, status="behind",
     )  # fmt: skip
 
 
-def unit_row(index: int) -> UnitProgress:
+def unit_row(index: int) -> rd.UnitProgress:
     numerator = 100.0 + index
-    return UnitProgress(
+    return rd.UnitProgress(
         f"U{index:05d}", f"Xã {index:05d}", "CT3", "count", *YEAR, numerator, None, numerator,
         1000.0, numerator / 10, True, UNITS - index + 1, "behind",
     )  # fmt: skip
 
 
-def child(code: str, name: str, level: str, numerator: float = 500.0) -> ChildProgress:
-    return ChildProgress(
-        code, name, level, "CT3", "count", *YEAR, numerator, None, numerator, 1000.0,
-        numerator / 10,
+def child(code: str, name: str, level: str, numerator: float = 500.0) -> rd.ChildProgress:
+    return rd.ChildProgress(
+        code, name, "CT3", "count", *YEAR, numerator, None, numerator, 1000.0, numerator / 10,
+        level=level,
     )  # fmt: skip
 
 
-def national(children: list[ChildProgress] | None = None) -> ReportData:
+def national(children: list[rd.ChildProgress] | None = None) -> rd.ReportData:
     """2.000 reporting units, 300 issues, 250 rejected rows, 150 units missing a month."""
     units = [unit_row(i) for i in range(1, UNITS + 1)]
     issues = [
-        Issue("outlier_vs_history", "warn", u.unit_code, u.unit_name, APRIL, f"Lệch {i}")
+        rd.Issue("outlier_vs_history", "warn", u.unit_code, u.unit_name, APRIL, f"Lệch {i}")
         for i, u in enumerate(units[:300])
     ]
     rejected = [
-        RejectedRow(f"tep_{i:04d}.xlsx", 5, "dossiers_supported", "abc", "not_a_number", "Sai")
+        rd.RejectedRow(f"tep_{i:04d}.xlsx", 5, "dossiers_supported", "abc", "not_a_number", "Sai")
         for i in range(250)
     ]
-    missing = [MissingReport(u.unit_code, u.unit_name, APRIL) for u in units[:150]]
+    missing = [rd.MissingReport(u.unit_code, u.unit_name, APRIL) for u in units[:150]]
     submissions = [
         SubmissionCell(u.unit_code, u.unit_name, date(2024, m, 1), "submitted", False)
         for u in units
         for m in range(1, 5)
     ]
-    return ReportData(
+    return rd.ReportData(
         as_of=APRIL,
         province_code="ROOT",
         province_name="Trung ương Đoàn",
@@ -95,7 +86,7 @@ def national(children: list[ChildProgress] | None = None) -> ReportData:
         unit_progress=units,
         missing_reports=missing,
         rejected_rows=rejected,
-        reporting=[UnitReporting(u.unit_code, u.unit_name, 4, 4, 4) for u in units],
+        reporting=[rd.UnitReporting(u.unit_code, u.unit_name, 4, 4, 4) for u in units],
         children=children if children is not None else [],
         submissions=submissions,
     )
@@ -199,7 +190,7 @@ def test_children_table_in_vietnamese_order_in_every_format(tmp_path):
     assert sorted(UNITS_VI) != UNITS_IN_ORDER and sorted(GROUPS) != GROUPS_IN_ORDER
     children = [child(f"G{i}", name, "group") for i, name in enumerate(GROUPS)]
     children += [child(f"U{i}", name, "unit") for i, name in enumerate(UNITS_VI)]
-    data = ReportData(
+    data = rd.ReportData(
         as_of=APRIL, province_code="ROOT", province_name="Tỉnh", progress=[ct3()], issues=[],
         units_expected=11, units_submitted=11, units_late=[], units_missing=[],
         children=children,
