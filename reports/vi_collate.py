@@ -17,6 +17,7 @@ tests/test_reports_units.py.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Letter-forming marks (part of the letter) and tone marks (secondary), as NFD splits them.
 _BREVE, _CIRCUMFLEX, _HORN = "\u0306", "\u0302", "\u031b"
@@ -53,6 +54,7 @@ def _split(text: str) -> list[tuple[str, int, bool]]:
     return out
 
 
+@lru_cache(maxsize=65536)  # a national report sorts the same 10.000 names many times
 def vi_sort_key(text: str | None) -> tuple:
     """A key for sorted(): letters by the Vietnamese alphabet, then tones, then case
     (lower first), then the text itself so that the order is total."""
