@@ -2,39 +2,9 @@
 
 import duckdb
 import pytest
+from published_figures import PUBLISHED, REPORT_PHRASES
 
 pytestmark = pytest.mark.slow
-
-# indicator -> (numerator, denominator, target) as published for April 2024.
-PUBLISHED = {
-    "CT1": (3857, 45600, 40),
-    "CT2": (1458, 1669, 80),
-    "CT3": (21458, None, 66000),
-    "CT4": (333, None, 2138),
-    "CT6": (26353, None, 294021),
-    "CT8": (5867, None, 190759),
-}
-REPORT_PHRASES = [
-    "3.857/45.600",
-    "đạt tỷ lệ 8%",
-    "1.458/1.669",
-    "đạt tỷ lệ 87%",
-    "21.458 hồ sơ, đạt 33%",
-    "66.000",
-    "333 tin, bài, đạt 16%",
-    "2.138",
-    "8.313 hộ gia đình, đạt 5%",
-    "160.000",
-    "400.000",
-    "26.353 công dân, đạt 9%",
-    "294.021",
-    "10.152 công dân, đạt 7%",
-    "tăng hơn 21% so với thời điểm hết quý I/2024",
-    "5.867 tài khoản",
-    "190.759",
-    "trước ngày 01/7/2024",
-    "còn lại 4.572 tài khoản đang ở trạng thái chờ duyệt",
-]
 
 
 @pytest.fixture(scope="module")

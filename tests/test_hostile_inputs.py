@@ -273,8 +273,9 @@ def test_walker_contract(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_hostile_files_beside_the_sample_change_nothing_published(sample_workspace) -> None:
-    import duckdb
-    from test_golden_sample import PUBLISHED, province_rows
+    from published_figures import PUBLISHED
+    from test_golden_sample import province_rows
+    from warehouse_helpers import file_ingestion
 
     ws = sample_workspace
     hostile = ws.inbox / "hostile"
@@ -299,14 +300,7 @@ def test_hostile_files_beside_the_sample_change_nothing_published(sample_workspa
         window = ("2024-01-01", "2024-06-01") if code == "CT8" else year
         assert rows[(code, *window)][:2] == (numerator, denominator), code
         assert rows[(code, *window)][3] == target, code
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        files = {
-            r[0]: r[1:]
-            for r in con.execute(
-                "select file_name, status, rows_read, rows_loaded, rows_rejected, error "
-                "from marts.fct_file_ingestion"
-            ).fetchall()
-        }
+    files = file_ingestion(ws.warehouse, "status, rows_read, rows_loaded, rows_rejected, error")
     assert all(read == loaded + rejected for _, read, loaded, rejected, _ in files.values())
     assert files["hostile/xfd.xlsx"][0] == "rejected"
     assert files["hostile/xfd.xlsx"][4].startswith("file_unreadable: ")

@@ -23,13 +23,10 @@ KEY = ("unit_code", "as_of", "indicator_code", "window_start", "window_end")
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory):
-    return sample_run_once(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def con(ws):
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+def con(tmp_path_factory):
+    """The session's one run of the shipped sample (shared with the report tests)."""
+    warehouse = sample_run_once(tmp_path_factory).warehouse
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         yield con
 
 
@@ -172,7 +169,8 @@ def test_ranks_are_competition_ranks_of_the_reporting_units(con):
     assert dkcq and all(r["rank"] is None and not r["reported"] for r in dkcq)
 
 
-def test_the_report_prints_the_marts_pace_and_ranks(ws, con):
+def test_the_report_prints_the_marts_pace_and_ranks(tmp_path_factory, con):
+    ws = sample_run_once(tmp_path_factory)
     markdown = (ws.output / "2024-04" / "bao_cao_2024-04.md").read_text(encoding="utf-8")
     # The pace sentence (reports/wording.py): needed per month, the average so far.
     assert "Chỉ tiêu 3: 5.568 hồ sơ (bình quân 4 tháng qua: 5.365)" in markdown

@@ -45,13 +45,10 @@ def assert_whole(ws: Workspace) -> None:
     assert storage_number(ws.warehouse) == PUBLISHED_STORAGE_NUMBER
     assert stat.S_IMODE(ws.warehouse.stat().st_mode) == 0o444
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        marts = {
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        }
-        assert set(STABLE_MARTS) <= marts
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+        assert set(STABLE_MARTS) <= {name for (name,) in tables}
         assert con.execute(
             "select max(as_of)::varchar from marts.fct_indicator_progress"
         ).fetchone() == ("2024-04-01",)

@@ -7,42 +7,28 @@ import shutil
 import duckdb
 import pytest
 from conftest import SAMPLE, Workspace
+from warehouse_helpers import file_ingestion, run_province
 
 from ingestion.template import write_report_csv, write_report_workbook
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def rejection_run(tmp_path_factory, dbt_manifest):
-    ws = Workspace(tmp_path_factory.mktemp("rejections"))
-    ws.inbox.mkdir()
-    shutil.copytree(SAMPLE / "reference", ws.reference)
-    day = dt.date(2024, 2, 5)
-    write_report_workbook(
-        ws.inbox / "good.xlsx",
-        unit_code="HDP",
-        unit_name="Đông Phú",
-        period="2024-01",
-        values={"articles_posted": 4, "dossiers_supported": 10},
-        report_date=day,
-    )
-    write_report_workbook(
-        ws.inbox / "negative.xlsx",
-        unit_code="HNS",
-        unit_name="Nam Sơn",
-        period="2024-01",
-        values={"articles_posted": "-3", "dossiers_supported": 8},
-        report_date=day,
-    )
-    write_report_workbook(
-        ws.inbox / "no_unit.xlsx",
-        unit_code="",
-        unit_name="?",
-        period="2024-01",
-        values={"articles_posted": 2},
-        report_date=day,
-    )
+def build_inbox(ws: Workspace) -> None:
+    shutil.copytree(SAMPLE / "reference", ws.reference, dirs_exist_ok=True)
+    for name, unit_code, unit_name, values in (
+        ("good", "HDP", "Đông Phú", {"articles_posted": 4, "dossiers_supported": 10}),
+        ("negative", "HNS", "Nam Sơn", {"articles_posted": "-3", "dossiers_supported": 8}),
+        ("no_unit", "", "?", {"articles_posted": 2}),
+    ):
+        write_report_workbook(
+            ws.inbox / f"{name}.xlsx",
+            unit_code=unit_code,
+            unit_name=unit_name,
+            period="2024-01",
+            values=values,
+            report_date=dt.date(2024, 2, 5),
+        )
     write_report_csv(
         ws.inbox / "unknown_unit.csv",
         [("XYZ", "2024-01", "articles_posted", 1), ("XYZ", "2024-01", "payment_accounts", 2)],
@@ -60,16 +46,13 @@ def rejection_run(tmp_path_factory, dbt_manifest):
             ("TPBA", "2024-01", "so_bai_viet", 3),
         ],
     )
-    result = ws.run_cli("run", "--as-of", "2024-01")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def rejection_run(tmp_path_factory, dbt_manifest):
+    ws = run_province(tmp_path_factory, "rejections", build_inbox, "2024-01")
+    files = file_ingestion(ws.warehouse, "status, rows_read, rows_loaded, rows_rejected")
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        files = {
-            row[0]: row[1:]
-            for row in con.execute(
-                "select file_name, status, rows_read, rows_loaded, rows_rejected "
-                "from marts.fct_file_ingestion"
-            ).fetchall()
-        }
         rejected = sorted(
             con.execute(
                 "select file_name, row_number, measure_code, raw_value, reason_code, message "

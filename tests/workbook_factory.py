@@ -18,29 +18,25 @@ from openpyxl.utils import get_column_letter
 from ingestion.inbox import IngestSummary, ingest_inbox
 from ingestion.raw_store import read_raw_tables
 
+# The labels of a template's header cells, in this order, as each font shows them.
+LABEL_KEYS = (
+    "unit", "period", "report_date", "stt", "measure", "content", "uom", "value", "cumulative",
+    "note",
+)  # fmt: skip
 LABEL_SETS: dict[str, dict[str, str]] = {
-    "unicode": {
-        "unit": "Mã đơn vị", "period": "Kỳ báo cáo", "report_date": "Ngày báo cáo",
-        "stt": "STT", "measure": "Mã chỉ số", "content": "Nội dung", "uom": "Đơn vị tính",
-        "value": "Kết quả trong tháng", "cumulative": "Lũy kế", "note": "Ghi chú",
-    },
-    "unaccented": {
-        "unit": "Ma don vi", "period": "Ky bao cao", "report_date": "Ngay bao cao",
-        "stt": "STT", "measure": "Ma chi so", "content": "Noi dung", "uom": "Don vi tinh",
-        "value": "Ket qua trong thang", "cumulative": "Luy ke", "note": "Ghi chu",
-    },
-    # TCVN3 (ABC) font: e.g. "ã" is byte 0xB7, shown as "·" by a Unicode font.
-    "tcvn3": {
-        "unit": "M· ®¬n vÞ", "period": "Kú b¸o c¸o", "report_date": "Ngµy b¸o c¸o",
-        "stt": "STT", "measure": "M· chØ sè", "content": "Néi dung", "uom": "§¬n vÞ tÝnh",
-        "value": "KÕt qu¶ trong th¸ng", "cumulative": "Lòy kÕ", "note": "Ghi chó",
-    },
-    # VNI Windows font: the base letter then accent bytes ("ã" is "a" + "õ").
-    "vni": {
-        "unit": "Maõ ñôn vò", "period": "Kyø baùo caùo", "report_date": "Ngaøy baùo caùo",
-        "stt": "STT", "measure": "Maõ chæ soá", "content": "Noäi dung", "uom": "Ñôn vò tính",
-        "value": "Keát quaû trong thaùng", "cumulative": "Luõy keá", "note": "Ghi chuù",
-    },
+    name: dict(zip(LABEL_KEYS, labels, strict=True))
+    for name, labels in {
+        "unicode": ("Mã đơn vị", "Kỳ báo cáo", "Ngày báo cáo", "STT", "Mã chỉ số", "Nội dung",
+                    "Đơn vị tính", "Kết quả trong tháng", "Lũy kế", "Ghi chú"),
+        "unaccented": ("Ma don vi", "Ky bao cao", "Ngay bao cao", "STT", "Ma chi so", "Noi dung",
+                       "Don vi tinh", "Ket qua trong thang", "Luy ke", "Ghi chu"),
+        # TCVN3 (ABC) font: e.g. "ã" is byte 0xB7, shown as "·" by a Unicode font.
+        "tcvn3": ("M· ®¬n vÞ", "Kú b¸o c¸o", "Ngµy b¸o c¸o", "STT", "M· chØ sè", "Néi dung",
+                  "§¬n vÞ tÝnh", "KÕt qu¶ trong th¸ng", "Lòy kÕ", "Ghi chó"),
+        # VNI Windows font: the base letter then accent bytes ("ã" is "a" + "õ").
+        "vni": ("Maõ ñôn vò", "Kyø baùo caùo", "Ngaøy baùo caùo", "STT", "Maõ chæ soá", "Noäi dung",
+                "Ñôn vò tính", "Keát quaû trong thaùng", "Luõy keá", "Ghi chuù"),
+    }.items()
 }  # fmt: skip
 
 DEFAULT_COLUMNS = ("stt", "measure", "content", "uom", "value", "cumulative", "note")
