@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from forms.month import Month
 from orchestration.partitions import PROGRAMME_START, TIMEZONE, monthly_partitions, run_months
 from orchestration.settings import resolve_paths
 
@@ -69,8 +70,7 @@ ACCEPTED_SUFFIXES = {".xlsx", ".xls", ".xlsb", ".ods", ".csv"}
 
 
 def previous_month(day: date) -> str:
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
+    return str(Month.containing(day).previous())
 
 
 def published_deadlines(warehouse: Path) -> dict[date, str] | None:
@@ -352,3 +352,11 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     if requests:
         return requests
     return dg.SkipReason("hộp thư không có gì mới / nothing new in the inbox")
+
+
+# The automation part of the code location: jobs, the monthly schedule, the inbox sensor.
+defs = dg.Definitions(
+    jobs=[monthly_job, warehouse_job, report_refresh_job],
+    schedules=[monthly_schedule],
+    sensors=[inbox_sensor],
+)

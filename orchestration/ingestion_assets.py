@@ -250,3 +250,6 @@ publication_specs = [
         ("published_figures", "Số liệu của từng lần phát hành.", "The figures each printed"),
     )
 ]
+
+# The ingestion part of the code location (orchestration/definitions.py merges the parts).
+defs = dg.Definitions(assets=[*reference_specs, inbox_ingestion, *publication_specs])

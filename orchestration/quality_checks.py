@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from forms.month import Month
 from ingestion.raw_store import REPORT_ROWS
 from ingestion.reference_files import read_reference_file
 from orchestration.ingestion_assets import RAW_ROWS
@@ -93,8 +94,8 @@ def build_connection(paths: PipelinePaths) -> Iterator:
         yield con
 
 
-def current_month() -> str:
-    return datetime.now(ZoneInfo(TIMEZONE)).strftime("%Y-%m")
+def current_month() -> Month:
+    return Month.containing(datetime.now(ZoneInfo(TIMEZONE)))
 
 
 def reference_codes(reference: Path) -> tuple[set[str], set[str]]:
@@ -111,19 +112,15 @@ def reference_codes(reference: Path) -> tuple[set[str], set[str]]:
     return units, measures
 
 
-def _month_start(month: str):
+@functools.lru_cache(maxsize=4)
+def _raw_suite(units: frozenset[str], measures: frozenset[str], first: Month, last: Month):
+    """Built once per process for the same reference codes and months."""
     import pandas as pd
 
-    return pd.Timestamp(f"{month}-01")
-
-
-@functools.lru_cache(maxsize=4)
-def _raw_suite(units: frozenset[str], measures: frozenset[str], first_month: str, last_month: str):
-    """Built once per process for the same reference codes and months."""
     from expectations import suites
 
     return suites.raw_report_rows_suite(
-        units, measures, _month_start(first_month), _month_start(last_month)
+        units, measures, pd.Timestamp(first.first_day), pd.Timestamp(last.first_day)
     )
 
 
@@ -149,7 +146,9 @@ def validate_new_raw_batches(paths: PipelinePaths) -> dg.AssetCheckResult:
     units, measures = reference_codes(paths.reference)
     with duckdb.connect() as con:
         frame = frames.read_raw_report_rows(con, [batch.path for batch in pending])
-    suite = _raw_suite(frozenset(units), frozenset(measures), PROGRAMME_START, current_month())
+    suite = _raw_suite(
+        frozenset(units), frozenset(measures), Month.parse(PROGRAMME_START), current_month()
+    )
     outcome = validate(frame, suite)
     if not outcome.blocking_failures:
         rows = frame["batch_id"].value_counts().to_dict() if "batch_id" in frame else {}
@@ -233,3 +232,7 @@ def reference_failure_line(failures: list[dict]) -> str:
 
 
 quality_checks = [raw_report_rows_check, reference_data_check]
+
+# The quality part of the code location: GX on what arrives (the dbt tests are checks of
+# the warehouse part, made by dagster-dbt); orchestration/definitions.py merges the parts.
+defs = dg.Definitions(asset_checks=quality_checks)

@@ -178,3 +178,8 @@ def monthly_report(
     else:
         metadata["months"] = ", ".join(months)
     return dg.MaterializeResult(metadata=metadata)
+
+
+# The reporting part: the published warehouse and the month's report (with the units'
+# receipts, CONTRACT §11); orchestration/definitions.py merges the parts.
+defs = dg.Definitions(assets=[published_warehouse, monthly_report])
