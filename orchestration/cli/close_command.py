@@ -9,12 +9,11 @@ import typer
 
 from orchestration.cli.common import (
     ReferenceOption,
-    UserError,
     WarehouseOption,
     app,
-    check_period,
     fail,
     one_line,
+    require_period,
 )
 from orchestration.settings import resolve_paths
 
@@ -48,10 +47,7 @@ def close(
     from ingestion.closures import append_closure, is_closed
     from ingestion.reference_files import ReferenceFileError
 
-    try:
-        check_period(period, "2024-03")
-    except UserError as error:
-        fail(str(error))
+    require_period(period, "2024-03")
     if not reopen and not (by or "").strip():
         fail("--by: hãy ghi tên người chốt số liệu / who closes the month")
     overrides = {"DEAN5299_REFERENCE": reference, "DEAN5299_WAREHOUSE": warehouse}

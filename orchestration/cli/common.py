@@ -102,6 +102,14 @@ def check_period(period: str, example: str = "2024-05") -> str:
     return period
 
 
+def require_period(period: str, example: str = "2024-05") -> str:
+    """`check_period` for a command: a bad `--period` is its one-line error (exit 2)."""
+    try:
+        return check_period(period, example)
+    except UserError as error:
+        fail(str(error))
+
+
 def published_warehouse(warehouse: Path | None) -> Path:
     env = {**os.environ, **({"DEAN5299_WAREHOUSE": str(warehouse)} if warehouse else {})}
     path = resolve_paths(env).warehouse

@@ -9,13 +9,12 @@ import typer
 
 from orchestration.cli.common import (
     OutputOption,
-    UserError,
     WarehouseOption,
     app,
-    check_period,
     fail,
     one_line,
     published_warehouse,
+    require_period,
 )
 from orchestration.settings import resolve_paths
 
@@ -36,10 +35,7 @@ def templates(
 
     from outbox.templates import write_templates
 
-    try:
-        check_period(period, "2024-05")
-    except UserError as error:
-        fail(str(error))
+    require_period(period, "2024-05")
     path = published_warehouse(warehouse)
     env = {**os.environ, **({"DEAN5299_OUTPUT": str(output)} if output else {})}
     try:
