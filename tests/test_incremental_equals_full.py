@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -151,6 +152,7 @@ def edit_csv(path: Path, key: dict[str, str], changes: dict[str, str]) -> None:
         writer.writerows(rows)
 
 
+@pytest.mark.slow
 def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     ws = copy_sample(Workspace(tmp_path))
     later = tmp_path / "later"
@@ -162,27 +164,46 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     assert history.run("2024-03") == "full: no previous build"
     assert history.differences() == {}
     assert published_state(ws.warehouse)["mode"] == "full: no previous build"
+    # A moment after what is ingested so far and before anything of (a): closing April
+    # at it (e) leaves April without an official version (a standing alone that changes).
+    before_april = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    time.sleep(1.1)
 
-    # (a) a new month (and a forwarded copy of a February file: its counting copy moves)
+    # (a) a new month, and a forwarded copy of a February file that kept an earlier
+    # modification time than the copy read in (CONTRACT §4: it becomes the copy that
+    # counts, so rows classified in an earlier build change file name)
     for folder in ("2024-04", "email_chuyen_tiep"):
         shutil.copytree(later / folder, ws.inbox / folder, copy_function=shutil.copy2)
+    forwarded = ws.inbox / "email_chuyen_tiep" / "tay_phong_thang02.xlsx"
+    earlier = (ws.inbox / "2024-02" / "tay_phong_thang02.xlsx").stat().st_mtime - 86400
+    os.utime(forwarded, (earlier, earlier))
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
 
-    # (e) a month closed (closures.csv, as `dean5299 close` writes it)
+    # (e) months closed (closures.csv, as `dean5299 close` writes it): March now (its
+    # winners stay official), April before its files arrived (none official)
     closed_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     (ws.reference / "closures.csv").write_text(
-        f"period,closed_at,closed_by,note\n2024-03,{closed_at},test,\n", encoding="utf-8"
+        f"period,closed_at,closed_by,note\n2024-03,{closed_at},test,\n"
+        f"2024-04,{before_april},test,\n",
+        encoding="utf-8",
     )
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from intermediate.int_version_values "
+            "where period = '2024-04-01' and is_official"
+        ).fetchone()[0] == 0
 
     # (b) a late resubmission of that old month: a pending revision, not applied
     resubmit_tpba_march(ws)
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from marts.fct_pending_revisions").fetchone()[0] > 0
+        assert con.execute(
+            "select count(*) from marts.fct_pending_revisions where period = '2024-03-01'"
+        ).fetchone()[0] > 0
 
     # (c) a unit's active_to changed in the reference: a full build, detected
     edit_csv(ws.reference / "units.csv", {"unit_code": "TXAL"}, {"active_to": "2024-03"})
@@ -195,11 +216,14 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     assert history.run("2024-04") == "full: reference changed"
     assert history.differences() == {}
 
-    # Nothing changed since: incremental again, from the full build (c)/(d) published.
-    assert history.run("2024-04") == INCREMENTAL
-    assert history.differences() == {}
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        assert con.execute(f"select count(*) from {STATE_TABLE}").fetchone()[0] == 1
+        (state,) = con.execute(f"select state from {STATE_TABLE}").fetchall()
+        assert '"mode": "full: reference changed"' in state[0]
+        # The forwarded copy counts now (a): the incremental build moved its rows.
+        assert con.execute(
+            "select count(*) from marts.fct_measure_monthly "
+            "where source_file = 'email_chuyen_tiep/tay_phong_thang02.xlsx'"
+        ).fetchone()[0] > 0
 
 
 def test_the_comparison_fails_on_a_changed_row_a_missing_row_and_a_missing_table(tmp_path):
@@ -242,3 +266,36 @@ def test_the_plan_reads_the_snapshot_not_a_flag(tmp_path, changed):
     assert decide({**before, "raw_batches": ["report_rows/gone.parquet"]}, before) == (
         "full: raw store changed"
     )
+
+
+@pytest.mark.slow
+def test_the_warehouse_asset_records_the_mode_it_ran(sample_workspace):
+    """Real Dagster materialisations of the warehouse job: the first builds in full, the
+    next (nothing new) incrementally; each model's metadata says which, and why."""
+    import dagster as dg
+
+    from orchestration.automation import WAREHOUSE_JOB
+    from orchestration.cli.run_command import pipeline_run_config
+    from orchestration.definitions import defs
+
+    paths = resolve_paths(sample_workspace.env())
+    job = defs.resolve_job_def(WAREHOUSE_JOB)
+    modes = []
+    for _ in range(2):
+        result = job.execute_in_process(
+            run_config=pipeline_run_config(paths),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+        assert result.success
+        found = {
+            event.asset_key.to_user_string(): event.materialization.metadata["build_mode"].value
+            for event in result.get_asset_materialization_events()
+            if "build_mode" in event.materialization.metadata
+        }
+        assert "marts/fct_indicator_progress" in found
+        assert "intermediate/int_version_values" in found
+        assert len(set(found.values())) == 1
+        modes.append(found["marts/fct_indicator_progress"])
+    assert modes == ["full: no previous build", INCREMENTAL]
+    assert published_state(paths.warehouse)["mode"] == INCREMENTAL
