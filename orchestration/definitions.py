@@ -1,34 +1,27 @@
-"""The code location: merges each part's assets, checks, jobs and automation."""
+"""The code location: the pipeline's parts, merged. Each part declares its own
+Definitions beside its assets; what every part shares is declared here once."""
 
 import dagster as dg
 
-from orchestration.automation import (
-    inbox_sensor,
-    monthly_job,
-    monthly_schedule,
-    report_refresh_job,
-    warehouse_job,
+from orchestration import (
+    automation,
+    ingestion_assets,
+    quality_checks,
+    reporting_assets,
+    warehouse_assets,
 )
-from orchestration.ingestion_assets import inbox_ingestion, publication_specs, reference_specs
-from orchestration.quality_checks import quality_checks
-from orchestration.reporting_assets import monthly_report, published_warehouse
-from orchestration.resources import PipelineConfig, dbt_resource
-from orchestration.warehouse_assets import warehouse_models
+from orchestration.resources import PipelineConfig
 
-defs = dg.Definitions(
-    assets=[
-        *reference_specs,
-        inbox_ingestion,
-        *publication_specs,
-        warehouse_models,
-        published_warehouse,
-        monthly_report,
-    ],
-    asset_checks=quality_checks,
-    jobs=[monthly_job, warehouse_job, report_refresh_job],
-    schedules=[monthly_schedule],
-    sensors=[inbox_sensor],
-    resources={"pipeline": PipelineConfig(), "dbt": dbt_resource()},
-    # One run-worker process executes every step: it holds the warehouse lock for the run.
-    executor=dg.in_process_executor,
+defs = dg.Definitions.merge(
+    ingestion_assets.defs,  # inbox -> raw store, reference files, publications' raw tables
+    warehouse_assets.defs,  # dbt: staging -> intermediate -> marts, dbt tests as checks
+    quality_checks.defs,  # Great Expectations on what arrives
+    reporting_assets.defs,  # published warehouse, the month's report and units' receipts
+    automation.defs,  # jobs, the monthly schedule, the inbox sensor
+    # What every part shares (one Definitions at module scope: Dagster's loader insists).
+    dg.Definitions(
+        resources={"pipeline": PipelineConfig()},
+        # One run-worker process executes every step: it holds the warehouse lock for the run.
+        executor=dg.in_process_executor,
+    ),
 )

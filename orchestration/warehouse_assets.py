@@ -15,7 +15,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.build_mode import dbt_build_args, plan_build, prepare_build_file, record_state
 from orchestration.check_descriptions import check_description
-from orchestration.resources import DATA_TEAM, PipelineConfig
+from orchestration.resources import DATA_TEAM, PipelineConfig, dbt_resource
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
 from orchestration.spark_engine import load_spark_export, prepare_spark_build, spark_export_dir
 from orchestration.warehouse_lock import acquire_for_step
@@ -272,3 +272,7 @@ def _event_asset_key(context: dg.AssetExecutionContext, event: Any) -> dg.AssetK
 
 
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
+
+# The warehouse part of the code location: every dbt model, seed and test (as asset
+# checks) with the dbt CLI they run through; orchestration/definitions.py merges the parts.
+defs = dg.Definitions(assets=[warehouse_models], resources={"dbt": dbt_resource()})

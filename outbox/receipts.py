@@ -155,6 +155,11 @@ def receipt_content(unit: Unit, month: dt.date, data: dict[str, list[tuple]]) ->
     )
 
 
+# One style object each, shared by every cell: openpyxl hashes a new one per cell.
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+_BOLD = Font(bold=True)
+
+
 class _Sheet:
     """Rows written top to bottom; text from unit files is kept as text."""
 
@@ -167,9 +172,9 @@ class _Sheet:
             cell = self.ws.cell(row=self.row, column=col, value=value)
             if isinstance(value, str) and is_formula_like(value):
                 cell.data_type = "s"
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = _WRAP_TOP
             if bold or head:
-                cell.font = Font(bold=True)
+                cell.font = _BOLD
             if head:
                 cell.fill = _HEAD_FILL
 
@@ -178,30 +183,41 @@ class _Sheet:
         self.line(title, bold=True)
 
 
-def _queries(con, unit: str, month: dt.date) -> dict[str, list[tuple]]:
-    q = {}
-    q["files"] = con.execute(
+def _grouped(con, sql: str, params: list) -> dict[str, list[tuple]]:
+    """Rows of a query whose first column is the unit code, by unit, in query order."""
+    grouped: dict[str, list[tuple]] = {}
+    for unit, *rest in con.execute(sql, params).fetchall():
+        grouped.setdefault(unit, []).append(tuple(rest))
+    return grouped
+
+
+def _queries(con, month: dt.date) -> dict[str, dict[str, list[tuple]]]:
+    """Every unit's receipt rows of the month: one query per section for all units (a
+    query per unit and section was half a 2.000-unit run), grouped by unit."""
+    sections = {}
+    sections["files"] = _grouped(
+        con,
         """
-        select v.file_name, v.received_at, f.status, f.rows_read, f.rows_loaded,
+        select v.unit_code, v.file_name, v.received_at, f.status, f.rows_read, f.rows_loaded,
                f.rows_rejected, v.is_official
         from intermediate.int_report_versions_ranked v
         left join marts.fct_file_ingestion f using (file_name, sha256)
-        where v.unit_code = ? and v.period = ?
-        order by v.received_at, v.file_name
+        where v.period = ?
+        order by v.unit_code, v.received_at, v.file_name
         """,
-        [unit, month],
-    ).fetchall()
-    q["rejected"] = con.execute(
+        [month],
+    )
+    sections["rejected"] = _grouped(
+        con,
         """
-        select r.file_name, r.row_number, r.measure_code, r.raw_value, r.message
+        select v.unit_code, r.file_name, r.row_number, r.measure_code, r.raw_value, r.message
         from marts.fct_rejected_rows r
-        where r.file_name in (
-            select file_name from intermediate.int_report_versions_ranked
-            where unit_code = ? and period = ?)
-        order by r.file_name, r.row_number
+        join (select distinct unit_code, file_name from intermediate.int_report_versions_ranked
+              where period = ?) v using (file_name)
+        order by v.unit_code, r.file_name, r.row_number
         """,
-        [unit, month],
-    ).fetchall()
+        [month],
+    )
     # Rule names and what to check come from the rule catalogue (marts.dim_data_quality_rule)
     # when the warehouse has it; an older one falls back to the severity's advice.
     catalogue = bool(columns(con, "marts", "dim_data_quality_rule"))
@@ -211,38 +227,47 @@ def _queries(con, unit: str, month: dt.date) -> dict[str, list[tuple]]:
         else "left join (select null::varchar as rule_id, null::varchar as name_vi, "
         "null::varchar as check_vi) r using (rule_id)"
     )
-    q["issues"] = con.execute(
+    sections["issues"] = _grouped(
+        con,
         f"""
-        select i.severity, i.rule_id, r.name_vi, i.measure_code, i.message, r.check_vi
+        select i.unit_code, i.severity, i.rule_id, r.name_vi, i.measure_code, i.message,
+               r.check_vi
         from marts.fct_data_quality_issues i {rule}
-        where i.unit_code = ? and i.period = ?
-        order by case i.severity when 'error' then 0 when 'warn' then 1 else 2 end,
+        where i.period = ?
+        order by i.unit_code,
+                 case i.severity when 'error' then 0 when 'warn' then 1 else 2 end,
                  i.rule_id, i.measure_code
         """,
-        [unit, month],
-    ).fetchall()
-    q["status"] = con.execute(
+        [month],
+    )
+    sections["status"] = _grouped(
+        con,
         """
-        select period, status, is_late, received_at from marts.fct_submission_status
-        where unit_code = ? and period between make_date(year(?2), 1, 1) and ?2
-        order by period
+        select unit_code, period, status, is_late, received_at from marts.fct_submission_status
+        where period between make_date(year(?1), 1, 1) and ?1
+        order by unit_code, period
         """,
-        [unit, month],
-    ).fetchall()
-    q["progress"] = con.execute(
+        [month],
+    )
+    sections["progress"] = _grouped(
+        con,
         """
-        select p.indicator_code, i.indicator_name, i.target_kind, p.window_start, p.window_end,
-               p.actual_value, p.target_value, p.achievement_pct, k.rank, k.units_ranked
+        select p.unit_code, p.indicator_code, i.indicator_name, i.target_kind, p.window_start,
+               p.window_end, p.actual_value, p.target_value, p.achievement_pct, k.rank,
+               k.units_ranked
         from marts.fct_indicator_progress p
         join marts.dim_indicator i using (indicator_code)
         left join marts.fct_unit_rankings k
           using (unit_code, as_of, indicator_code, window_start, window_end)
-        where p.unit_code = ? and p.as_of = ?
-        order by p.indicator_code, p.window_end, p.window_start
+        where p.as_of = ?
+        order by p.unit_code, p.indicator_code, p.window_end, p.window_start
         """,
-        [unit, month],
-    ).fetchall()
-    return q
+        [month],
+    )
+    units = set().union(*sections.values())
+    return {
+        unit: {name: rows.get(unit, []) for name, rows in sections.items()} for unit in units
+    }
 
 
 def write_receipt(path: Path, receipt: Receipt) -> Path:
@@ -346,10 +371,11 @@ def write_receipts(warehouse: Path, output: Path, period: str | dt.date) -> list
     month = month_start(period)
     with connect(warehouse) as con:
         units = reporting_units(con, month)
-        data = {unit.unit_code: _queries(con, unit.unit_code, month) for unit in units}
+        data = _queries(con, month)
+    nothing = {"files": [], "rejected": [], "issues": [], "status": [], "progress": []}
     written = []
     for unit in units:
-        receipt = receipt_content(unit, month, data[unit.unit_code])
+        receipt = receipt_content(unit, month, data.get(unit.unit_code, nothing))
         path = receipt_path(output, month, unit.unit_code)
         written.append(write_receipt(path, receipt))
         write_receipt_html(path.with_suffix(".html"), receipt)
