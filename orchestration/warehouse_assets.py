@@ -5,6 +5,7 @@ the published warehouse when an incremental build is allowed, else a fresh file
 
 import hashlib
 import shutil
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,29 @@ def dbt_target_path(paths: PipelinePaths) -> Path:
     month and moment reach dbt as data (raw.run_requests)."""
     key = hashlib.sha256(repr(sorted(paths.dbt_env().items())).encode()).hexdigest()[:12]
     return DBT_PROJECT_DIR / "target" / f"deployment-{key}"
+
+
+OWNER_FILE = "deployment.txt"
+
+
+def claim_target_path(paths: PipelinePaths) -> Path:
+    """The deployment's dbt target folder, named after the warehouse it serves; and the
+    other deployments' folders removed once their warehouse's folder is gone (a test's
+    or a benchmark's temporary folder): without this they pile up, ~15 MB each."""
+    target = dbt_target_path(paths)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / OWNER_FILE).write_text(str(paths.warehouse.parent), encoding="utf-8")
+    for other in target.parent.glob("deployment-*"):
+        owner = other / OWNER_FILE
+        if other == target:
+            continue
+        if owner.is_file():
+            stale = not Path(owner.read_text(encoding="utf-8").strip()).is_dir()
+        else:  # made before folders named their owner: gone once unused for a week
+            stale = time.time() - other.stat().st_mtime > 7 * 24 * 3600
+        if stale:
+            shutil.rmtree(other, ignore_errors=True)
+    return target
 
 
 def _md_cell(value: Any) -> str:
@@ -199,7 +223,7 @@ def warehouse_models(
             invocation = dbt.cli(
                 dbt_build_args(plan),
                 context=context,
-                target_path=dbt_target_path(paths),
+                target_path=claim_target_path(paths),
             )
             for event in invocation.stream():
                 held.append((_event_asset_key(context, event), event))
