@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,24 @@ def pending_batches(batch_folder: Path, ledger: Path) -> tuple[list[Batch], int]
         else:
             pending.append(batch)
     return pending, done
+
+
+def chunks(batches: list[Batch], max_rows: int) -> Iterator[list[Batch]]:
+    """Consecutive batches, as many as fit in `max_rows` (Parquet footers' row counts);
+    a batch larger than that is a chunk of its own."""
+    import pyarrow.parquet as pq
+
+    chunk: list[Batch] = []
+    rows = 0
+    for batch in batches:
+        count = pq.read_metadata(batch.path).num_rows
+        if chunk and rows + count > max_rows:
+            yield chunk
+            chunk, rows = [], 0
+        chunk.append(batch)
+        rows += count
+    if chunk:
+        yield chunk
 
 
 def record_validated(ledger: Path, batches: Iterable[Batch], rows: Mapping[str, int]) -> None:

@@ -285,3 +285,27 @@ def test_raw_check_validates_a_replaced_batch_again(raw_store_paths):
     _bad_batch(paths, batch.batch_id)  # overwrites the sample's batch with one bad row
     again = validate_new_raw_batches(paths)
     assert not again.passed and _meta(again, "new_batches") == 1
+
+
+def test_raw_check_validates_a_large_store_in_chunks_and_marks_the_good_ones(
+    raw_store_paths, monkeypatch
+):
+    """Chunks of batches bounded in rows (a national store's first run): each chunk that
+    passes is marked; the chunk with the bad batch is not, and blocks."""
+    from expectations.raw_batches import chunks, list_batches
+    from orchestration import quality_checks
+
+    paths = raw_store_paths
+    later = "batch-20990101T000000000000-0badbad0"  # sorts after the sample's batches
+    _bad_batch(paths, later)
+    batches = list_batches(paths.raw_store / "report_rows")
+    # One row budget below the sample batch's 480 rows: every batch is a chunk of its own.
+    assert [len(chunk) for chunk in chunks(batches, 100)] == [1] * len(batches)
+    assert [len(chunk) for chunk in chunks(batches, 10_000)] == [len(batches)]
+
+    monkeypatch.setattr(quality_checks, "RAW_ROWS_PER_VALIDATION", 100)
+    result = quality_checks.validate_new_raw_batches(paths)
+    assert not result.passed and "value_not_negative" in result.description
+    assert _meta(result, "new_rows") == 481 and _meta(result, "new_batches") == len(batches)
+    marked = {p.stem for p in (paths.raw_store / "gx_validated").glob("*.json")}
+    assert marked == {batch.batch_id for batch in batches} - {later}

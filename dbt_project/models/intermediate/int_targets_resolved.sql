@@ -141,25 +141,13 @@ select
 from scope_windows
 inner join indicators on scope_windows.indicator_code = indicators.indicator_code
 left join targets as own
-    on own.unit_code = scope_windows.unit_code
-    and own.indicator_code = scope_windows.indicator_code
-    and own.window_start = scope_windows.window_start
-    and own.window_end = scope_windows.window_end
+    on {{ same_window('own', 'scope_windows', as_of=false) }}
 left join derived_counts
-    on derived_counts.unit_code = scope_windows.unit_code
-    and derived_counts.indicator_code = scope_windows.indicator_code
-    and derived_counts.window_start = scope_windows.window_start
-    and derived_counts.window_end = scope_windows.window_end
+    on {{ same_window('derived_counts', 'scope_windows', as_of=false) }}
 left join share_counts
-    on share_counts.unit_code = scope_windows.unit_code
-    and share_counts.indicator_code = scope_windows.indicator_code
-    and share_counts.window_start = scope_windows.window_start
-    and share_counts.window_end = scope_windows.window_end
+    on {{ same_window('share_counts', 'scope_windows', as_of=false) }}
 left join inherited_shares
-    on inherited_shares.unit_code = scope_windows.unit_code
-    and inherited_shares.indicator_code = scope_windows.indicator_code
-    and inherited_shares.window_start = scope_windows.window_start
-    and inherited_shares.window_end = scope_windows.window_end
+    on {{ same_window('inherited_shares', 'scope_windows', as_of=false) }}
 left join population
     on population.unit_code = scope_windows.unit_code
     and population.year = year(scope_windows.as_of)

@@ -23,18 +23,10 @@ parts as (
     from scope_windows
     inner join indicators using (indicator_code)
     left join measure_values as numerator_values
-        on numerator_values.unit_code = scope_windows.unit_code
-        and numerator_values.as_of = scope_windows.as_of
-        and numerator_values.indicator_code = scope_windows.indicator_code
-        and numerator_values.window_start = scope_windows.window_start
-        and numerator_values.window_end = scope_windows.window_end
+        on {{ same_window('numerator_values', 'scope_windows') }}
         and numerator_values.measure_code = indicators.numerator_measure
     left join measure_values as denominator_values
-        on denominator_values.unit_code = scope_windows.unit_code
-        and denominator_values.as_of = scope_windows.as_of
-        and denominator_values.indicator_code = scope_windows.indicator_code
-        and denominator_values.window_start = scope_windows.window_start
-        and denominator_values.window_end = scope_windows.window_end
+        on {{ same_window('denominator_values', 'scope_windows') }}
         and denominator_values.measure_code = indicators.denominator_measure
 ),
 
@@ -52,11 +44,7 @@ computed as (
         targets.target_value::double as target_value
     from parts
     inner join targets
-        on targets.unit_code = parts.unit_code
-        and targets.as_of = parts.as_of
-        and targets.indicator_code = parts.indicator_code
-        and targets.window_start = parts.window_start
-        and targets.window_end = parts.window_end
+        on {{ same_window('targets', 'parts') }}
 ),
 
 with_actuals as (

@@ -12,9 +12,5 @@ select
 from {{ ref('int_scope_windows_listed') }} as scope_windows
 inner join {{ ref('measures') }} as measures using (indicator_code)
 left join {{ ref('int_scope_measures_aggregated') }} as measure_values
-    on measure_values.unit_code = scope_windows.unit_code
-    and measure_values.as_of = scope_windows.as_of
-    and measure_values.indicator_code = scope_windows.indicator_code
-    and measure_values.window_start = scope_windows.window_start
-    and measure_values.window_end = scope_windows.window_end
+    on {{ same_window('measure_values', 'scope_windows') }}
     and measure_values.measure_code = measures.measure_code

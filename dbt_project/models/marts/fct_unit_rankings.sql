@@ -40,17 +40,9 @@ scored as (
         end as ranked_by
     from progress
     inner join {{ ref('fct_indicator_pace') }} as pace
-        on pace.unit_code = progress.unit_code
-        and pace.as_of = progress.as_of
-        and pace.indicator_code = progress.indicator_code
-        and pace.window_start = progress.window_start
-        and pace.window_end = progress.window_end
+        on {{ same_window('pace', 'progress') }}
     left join reported
-        on reported.unit_code = progress.unit_code
-        and reported.as_of = progress.as_of
-        and reported.indicator_code = progress.indicator_code
-        and reported.window_start = progress.window_start
-        and reported.window_end = progress.window_end
+        on {{ same_window('reported', 'progress') }}
 ),
 
 with_scores as (
