@@ -11,7 +11,15 @@
 {% set min_history = 3 %}
 {% set max_history = 12 %}
 with flows as (
-    select monthly.unit_code, monthly.period, monthly.measure_code, monthly.value
+    select
+        monthly.unit_code, monthly.period, monthly.measure_code, monthly.value,
+        -- The unit's reported months of the measure, numbered: "the 12 most recent before
+        -- M" is then a range of numbers, a join linear in the months (a join to every
+        -- earlier month, cut afterwards, was quadratic: 10.000 units x 72 months spilled
+        -- past 50 GB).
+        row_number() over (
+            partition by monthly.unit_code, monthly.measure_code order by monthly.period
+        ) as month_number
     from {{ ref('fct_measure_monthly') }} as monthly
     inner join {{ ref('measures') }} as measures using (measure_code)
     where measures.aggregation = 'sum'
@@ -28,10 +36,8 @@ history as (
     inner join flows as earlier
         on earlier.unit_code = flows.unit_code
         and earlier.measure_code = flows.measure_code
-        and earlier.period < flows.period
-    qualify row_number() over (
-        partition by flows.unit_code, flows.measure_code, flows.period order by earlier.period desc
-    ) <= {{ max_history }}
+        and earlier.month_number between flows.month_number - {{ max_history }}
+            and flows.month_number - 1
 ),
 
 centre as (
