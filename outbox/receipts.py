@@ -191,9 +191,10 @@ def _grouped(con, sql: str, params: list) -> dict[str, list[tuple]]:
     return grouped
 
 
-def _queries(con, month: dt.date) -> dict[str, dict[str, list[tuple]]]:
-    """Every unit's receipt rows of the month: one query per section for all units (a
-    query per unit and section was half a 2.000-unit run), grouped by unit."""
+def _queries(con, month: dt.date, units: list[str]) -> dict[str, dict[str, list[tuple]]]:
+    """Each of `units`' receipt rows of the month, by section (empty where a unit has
+    none): one query per section for all units (a query per unit and section was half a
+    2.000-unit run), grouped by unit."""
     sections = {}
     sections["files"] = _grouped(
         con,
@@ -264,7 +265,6 @@ def _queries(con, month: dt.date) -> dict[str, dict[str, list[tuple]]]:
         """,
         [month],
     )
-    units = set().union(*sections.values())
     return {
         unit: {name: rows.get(unit, []) for name, rows in sections.items()} for unit in units
     }
@@ -371,11 +371,10 @@ def write_receipts(warehouse: Path, output: Path, period: str | dt.date) -> list
     month = month_start(period)
     with connect(warehouse) as con:
         units = reporting_units(con, month)
-        data = _queries(con, month)
-    nothing = {"files": [], "rejected": [], "issues": [], "status": [], "progress": []}
+        data = _queries(con, month, [unit.unit_code for unit in units])
     written = []
     for unit in units:
-        receipt = receipt_content(unit, month, data.get(unit.unit_code, nothing))
+        receipt = receipt_content(unit, month, data[unit.unit_code])
         path = receipt_path(output, month, unit.unit_code)
         written.append(write_receipt(path, receipt))
         write_receipt_html(path.with_suffix(".html"), receipt)
