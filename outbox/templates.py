@@ -2,7 +2,7 @@
 
 The layout is the province's canonical template (forms.template, the one writer of
 it); this module only fills it from the published warehouse: the unit, the month, the
-measures' labels (the seed reference.measures) and, for "sum" measures, the official
+measures' labels and units (the seed reference.measures) and, for "sum" measures, the official
 total of the year's earlier months (marts.fct_measure_monthly) under `Lũy kế`.
 """
 
@@ -16,24 +16,6 @@ from outbox.warehouse import connect, month_start, reporting_units
 
 FOLDER = "mau_bao_cao"
 
-# Đơn vị tính of each measure, in the words the province report uses for its
-# indicator (reports.tables.UNIT_OF_MEASURE: tài khoản, hồ sơ, tin, bài, hộ gia đình,
-# công dân); the rates CT1/CT2 are shown there in %, their measures are counts.
-UNIT_OF_MEASURE = {
-    "accounts_total": "Tài khoản",
-    "accounts_transacting": "Tài khoản",
-    "dossiers_total": "Hồ sơ",
-    "dossiers_online": "Hồ sơ",
-    "dossiers_supported": "Hồ sơ",
-    "articles_posted": "Tin, bài",
-    "households_vneid": "Hộ gia đình",
-    "payment_accounts": "Công dân",
-    "digital_signatures": "Công dân",
-    "vneid_submitted": "Hồ sơ",
-    "vneid_activated": "Tài khoản",
-    "vneid_pending": "Tài khoản",
-}
-
 
 def template_path(output: Path, period: dt.date, unit_code: str) -> Path:
     return Path(output) / FOLDER / f"{period:%Y-%m}" / f"{unit_code}.xlsx"
@@ -46,10 +28,12 @@ def write_templates(warehouse: Path, output: Path, period: str | dt.date) -> lis
         province = con.execute(
             "select unit_name from marts.dim_unit where level = 'province'"
         ).fetchone()
+        # Labels, units (Đơn vị tính) and aggregation from the measures seed.
         measures = {
-            code: (name, aggregation)
-            for code, name, aggregation in con.execute(
-                "select measure_code, measure_name, aggregation from reference.measures"
+            code: (name, unit_of_measure, aggregation)
+            for code, name, unit_of_measure, aggregation in con.execute(
+                "select measure_code, measure_name, unit_of_measure, aggregation "
+                "from reference.measures"
             ).fetchall()
         }
         before: dict[tuple[str, str], int] = {
@@ -68,10 +52,10 @@ def write_templates(warehouse: Path, output: Path, period: str | dt.date) -> lis
         }
         units = reporting_units(con, month)
     labels = {
-        code: (measures.get(code, (label, None))[0], UNIT_OF_MEASURE.get(code, unit_label))
+        code: measures.get(code, (label, unit_label, None))[:2]
         for code, _, label, unit_label in MEASURES
     }
-    sums = [code for code in MEASURE_CODES if measures.get(code, ("", "sum"))[1] == "sum"]
+    sums = [code for code in MEASURE_CODES if measures.get(code, ("", "", "sum"))[2] == "sum"]
     written = []
     for unit in units:
         written.append(

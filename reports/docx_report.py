@@ -47,7 +47,6 @@ from reports.tables import (
     LIST_LIMIT,
     REJECTED_SHEET,
     SEVERITY_ORDER,
-    UNIT_OF_MEASURE,
     first_rows,
     primary_rows,
 )
@@ -340,7 +339,7 @@ def _results_section(document, data: ReportData) -> None:
     table_rows = []
     for index, row in enumerate(data.progress, start=1):
         target, result, done = _result_cells(row)
-        unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
+        unit = row.unit_of_measure
         name = f"{indicator_label(row.indicator_code)} ({unit})"
         table_rows.append(
             [str(index), name, window_label(row), target, result, done, status_of(row).label]
@@ -512,7 +511,7 @@ def _annex(document, data: ReportData, settings: ReportSettings) -> None:
     primary = primary_rows(data)
     legend = "; ".join(
         f"CT{c.removeprefix('CT')}: {primary[c].indicator_name} ({window_label(primary[c])}"
-        + (", tỷ lệ %" if primary[c].target_kind == "rate" else f", {UNIT_OF_MEASURE.get(c, '')}")
+        + (", tỷ lệ %" if primary[c].target_kind == "rate" else f", {primary[c].unit_of_measure}")
         + ")"
         for c in codes
     )

@@ -32,7 +32,6 @@ from reports.tables import (
     MISSING_SHEET,
     REJECTED_SHEET,
     SEVERITY_ORDER,
-    UNIT_OF_MEASURE,
     primary_rows,
     ranked_units,
     summary_rows,
@@ -269,9 +268,7 @@ def _summary(workbook, formats, data: ReportData, status_cache: dict) -> None:
             f"{window_label(progress)} ({window_text(progress.window_start, progress.window_end)})",
             "wrap",
         )
-        writer.text(
-            row, 4, "tỷ lệ %" if is_rate else UNIT_OF_MEASURE.get(progress.indicator_code, "")
-        )
+        writer.text(row, 4, "tỷ lệ %" if is_rate else progress.unit_of_measure)
         writer.result_and_target(row, 6, 5, progress)
         writer.ratio(row, 7, progress.achievement_pct)
         writer.count(row, 8, progress.numerator)

@@ -41,7 +41,6 @@ from reports.tables import (
     MISSING_SHEET,
     REJECTED_SHEET,
     SEVERITY_COLOURS,
-    UNIT_OF_MEASURE,
     UNITS_CHART_LIMIT,
     SummaryRow,
     first_rows,
@@ -327,7 +326,7 @@ def _panel(code: str, row, items: list[_Bar]) -> UnitPanel:
         return UnitPanel(code, f"{code} · % đạt chỉ tiêu của đơn vị", bars, True, 100.0)
     bars = [UnitBar(i.name, i.numerator, ACTUAL_COLOUR) for i in items]
     bars.sort(key=lambda b: -b.value)
-    return UnitPanel(code, f"{code} · {UNIT_OF_MEASURE.get(code, '')}", bars)
+    return UnitPanel(code, f"{code} · {row.unit_of_measure}", bars)
 
 
 def _unit_panel(data: ReportData, code: str, row) -> UnitPanel:

@@ -33,7 +33,11 @@ class ProgressRow(_Window):
     target_value: float | None
     achievement_pct: float | None
     measures: dict[str, float] = field(default_factory=dict)
-    previous_quarter_numerator: float | None = None
+    # From marts.dim_indicator and marts.fct_indicator_pace: the report writes them as
+    # they are (the words of "Đơn vị tính"; CT7's growth on the previous quarter's end).
+    unit_of_measure: str = ""
+    previous_quarter_as_of: date | None = None
+    growth_on_previous_quarter_pct: float | None = None
     # From marts.fct_indicator_pace: the pace to target (count-like kinds with a target,
     # else None) and the status key (reports.pace.STATUSES).
     pace: Pace | None = None
@@ -180,26 +184,17 @@ SUBTREE_CTE = """
 """
 
 
-def previous_quarter_end(as_of: date) -> date:
-    """The last month of the quarter before the as-of month's quarter."""
-    quarter_start_month = (as_of.month - 1) // 3 * 3 + 1
-    if quarter_start_month == 1:
-        return date(as_of.year - 1, 12, 1)
-    return date(as_of.year, quarter_start_month - 1, 1)
-
-
 def _pace(row) -> Pace | None:
     """months_total, months_elapsed, months_remaining, ... of fct_indicator_pace, in order."""
     return None if row[2] is None else Pace(*row)
 
 
 def _province_progress(con, province_code: str, as_of: date) -> list[ProgressRow]:
-    quarter_end = previous_quarter_end(as_of)
     rows = con.execute(
         """
         select p.indicator_code, i.indicator_name, i.target_kind, p.window_start, p.window_end,
                p.numerator, p.denominator, p.actual_value, p.target_value, p.achievement_pct,
-               q.numerator as previous_quarter_numerator,
+               i.unit_of_measure, x.previous_quarter_as_of, x.growth_on_previous_quarter_pct,
                x.status, x.months_total, x.months_elapsed, x.months_remaining, x.target_reached,
                x.needed_per_month, x.current_per_month, x.shortfall, x.time_share_pct,
                x.on_track
@@ -207,14 +202,10 @@ def _province_progress(con, province_code: str, as_of: date) -> list[ProgressRow
         join marts.dim_indicator i using (indicator_code)
         join marts.fct_indicator_pace x
           using (unit_code, as_of, indicator_code, window_start, window_end)
-        left join marts.fct_indicator_progress q
-          on q.unit_code = p.unit_code and q.indicator_code = p.indicator_code
-         and q.window_start = p.window_start and q.window_end = p.window_end
-         and q.as_of = ?
         where p.unit_code = ? and p.as_of = ?
         order by p.indicator_code, p.window_end, p.window_start
         """,
-        [quarter_end, province_code, as_of],
+        [province_code, as_of],
     ).fetchall()
     measures: dict[tuple, dict[str, float]] = {}
     for code, start, end, measure, value in con.execute(
@@ -229,9 +220,11 @@ def _province_progress(con, province_code: str, as_of: date) -> list[ProgressRow
         ProgressRow(
             *row[:10],
             measures=measures.get((row[0], row[3], row[4]), {}),
-            previous_quarter_numerator=row[10],
-            status=row[11],
-            pace=_pace(row[12:]),
+            unit_of_measure=row[10],
+            previous_quarter_as_of=row[11],
+            growth_on_previous_quarter_pct=row[12],
+            status=row[13],
+            pace=_pace(row[14:]),
         )
         for row in rows
     ]

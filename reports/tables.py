@@ -13,17 +13,6 @@ from reports.pace import Pace, Status, pace_of, status_of
 from reports.progress_data import ProgressRow, ReportData, UnitProgress
 from reports.vi_collate import vi_sort_key
 
-# What one unit of each indicator is (the province table's "Đơn vị tính").
-UNIT_OF_MEASURE = {
-    "CT1": "%",
-    "CT2": "%",
-    "CT3": "hồ sơ",
-    "CT4": "tin, bài",
-    "CT5": "hộ gia đình",
-    "CT6": "công dân",
-    "CT7": "công dân",
-    "CT8": "tài khoản",
-}
 SEVERITY_ORDER = {"error": 0, "warn": 1, "info": 2}
 # The workbook's sheets that keep every row (the other formats point to them).
 ISSUES_SHEET = "Vấn đề dữ liệu"

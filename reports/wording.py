@@ -16,9 +16,9 @@ from datetime import date
 
 from forms.vi_format import month_label, number, percent, percent_floor
 from reports.pace import STATUSES
-from reports.progress_data import Issue, ProgressRow, ReportData, previous_quarter_end
+from reports.progress_data import Issue, ProgressRow, ReportData
 from reports.report_settings import ReportSettings, report_settings
-from reports.tables import CHART_ENDS, LIST_LIMIT, SEVERITY_ORDER, UNIT_OF_MEASURE
+from reports.tables import CHART_ENDS, LIST_LIMIT, SEVERITY_ORDER
 from reports.vi_collate import vi_sort_key, vi_sorted
 
 ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -142,7 +142,7 @@ def _target_clause(row: ProgressRow, unit: str) -> str:
 def count_sentence(row: ProgressRow, first: bool = True) -> str:
     """'đã hỗ trợ người dân nộp 21.458 hồ sơ, đạt 33% chỉ tiêu năm 2024 (chỉ tiêu giao:
     66.000 hồ sơ)'; a further window of the same indicator: 'lũy kế giai đoạn …: …'."""
-    unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
+    unit = row.unit_of_measure
     figure = f"{number(row.numerator)} {unit}".rstrip()
     if first:
         verb = COUNT_VERBS.get(row.indicator_code, "đạt")
@@ -155,19 +155,19 @@ def count_sentence(row: ProgressRow, first: bool = True) -> str:
     return f"{head}, đạt {percent(row.achievement_pct)} {which}{_target_clause(row, unit)}"
 
 
-def growth_sentence(row: ProgressRow, as_of: date) -> str | None:
-    """CT7's growth on the end of the previous quarter (as the article states it)."""
-    quarter_end = previous_quarter_end(as_of)
-    if not row.previous_quarter_numerator or quarter_end < row.window_start:
+def growth_sentence(row: ProgressRow) -> str | None:
+    """CT7's growth on the end of the previous quarter, as the article states it (the
+    figure is fct_indicator_pace's; the words are the report's)."""
+    growth, quarter_end = row.growth_on_previous_quarter_pct, row.previous_quarter_as_of
+    if growth is None or quarter_end is None:
         return None
-    growth = 100.0 * (row.numerator / row.previous_quarter_numerator - 1)
     quarter = ROMAN_QUARTERS[(quarter_end.month - 1) // 3 + 1]
     direction = "tăng hơn" if growth >= 0 else "giảm hơn"
     since = f"so với thời điểm hết quý {quarter}/{quarter_end.year}"
     return f"{direction} {percent_floor(abs(growth))} {since}"
 
 
-def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
+def indicator_paragraph(code: str, rows: list[ProgressRow]) -> str:
     """The article's paragraph for one indicator (all its windows); the pace to target is
     said once for all indicators (`pace_paragraphs`)."""
     first = rows[0]
@@ -176,7 +176,7 @@ def indicator_paragraph(code: str, rows: list[ProgressRow], as_of: date) -> str:
         for row in rows
     ]
     if first.target_kind == "population_share":
-        growth = growth_sentence(first, as_of)
+        growth = growth_sentence(first)
         if growth:
             parts.append(growth)
     pending = first.measures.get("vneid_pending")
@@ -195,10 +195,7 @@ def by_indicator(data: ReportData) -> dict[str, list[ProgressRow]]:
 
 def indicator_paragraphs(data: ReportData) -> list[tuple[str, str]]:
     """(indicator_code, paragraph) for every indicator, in the marts' order."""
-    return [
-        (code, indicator_paragraph(code, rows, data.as_of))
-        for code, rows in by_indicator(data).items()
-    ]
+    return [(code, indicator_paragraph(code, rows)) for code, rows in by_indicator(data).items()]
 
 
 # ---- the pace the remaining months need (said once, grouped by window) ----------------
@@ -249,7 +246,7 @@ def pace_paragraphs(data: ReportData) -> list[str]:
     for key, rows in groups.items():
         items = []
         for index, row in enumerate(rows):
-            unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
+            unit = row.unit_of_measure
             so_far = number(row.pace.current_per_month)
             if index == 0:  # said once: the figure in brackets is the average so far
                 so_far = f"bình quân {key.months_elapsed} tháng qua: {so_far}"
@@ -279,7 +276,7 @@ def pace_paragraphs(data: ReportData) -> list[str]:
             + "."
         )
     for row in ended:
-        unit = UNIT_OF_MEASURE.get(row.indicator_code, "")
+        unit = row.unit_of_measure
         sentences.append(
             f"{_row_label(data, row)}: kỳ chỉ tiêu {window_label(row)} đã kết thúc, còn thiếu "
             f"{number(row.pace.shortfall)} {unit}."

@@ -145,6 +145,59 @@ def test_pace_agrees_with_the_rule_read_in_python(con):
     assert {"done", "behind", "far_behind", "no_target"} <= statuses
 
 
+def quarter_before(as_of):
+    """The last month of the previous quarter, read from the calendar in Python."""
+    first_of_quarter = as_of.replace(month=(as_of.month - 1) // 3 * 3 + 1)
+    if first_of_quarter.month == 1:
+        return first_of_quarter.replace(year=first_of_quarter.year - 1, month=12)
+    return first_of_quarter.replace(month=first_of_quarter.month - 1)
+
+
+def test_growth_on_the_previous_quarter_is_the_progress_rows_ratio(con):
+    """Every pace row's growth against the progress row of the same scope, indicator and
+    window at the end of the previous quarter, looked up in Python; the published CT7
+    sentence's figure (10.152 on 8.360: +21,4 %) among them."""
+    progress = {
+        tuple(r[k] for k in KEY): r["numerator"]
+        for r in dicts(con, "select * from marts.fct_indicator_progress")
+    }
+    rows = dicts(con, "select * from marts.fct_indicator_pace")
+    with_growth = 0
+    for row in rows:
+        quarter_end = quarter_before(row["as_of"])
+        assert row["previous_quarter_as_of"] == quarter_end
+        earlier = progress.get(
+            (row["unit_code"], quarter_end, *(row[k] for k in KEY[2:]))
+        )
+        assert row["previous_quarter_numerator"] == earlier, {k: row[k] for k in KEY}
+        now = progress[tuple(row[k] for k in KEY)]
+        if earlier:
+            expected = 100 * (now / earlier - 1)
+            assert math.isclose(row["growth_on_previous_quarter_pct"], expected, rel_tol=1e-12)
+            with_growth += 1
+        else:
+            assert row["growth_on_previous_quarter_pct"] is None
+    assert 0 < with_growth < len(rows)  # April's rows have March's; January's none
+    (ct7,) = dicts(
+        con,
+        """
+        select x.* from marts.fct_indicator_pace x join marts.dim_unit u using (unit_code)
+        where u.level = 'province' and x.indicator_code = 'CT7' and x.as_of = '2024-04-01'
+        """,
+    )
+    assert ct7["previous_quarter_numerator"] == 8360
+    assert math.floor(ct7["growth_on_previous_quarter_pct"]) == 21
+
+
+def test_dim_indicator_names_each_indicators_unit(con):
+    sql = "select indicator_code, unit_of_measure from marts.dim_indicator"
+    units = dict(con.execute(sql).fetchall())
+    assert units == {
+        "CT1": "%", "CT2": "%", "CT3": "hồ sơ", "CT4": "tin, bài", "CT5": "hộ gia đình",
+        "CT6": "công dân", "CT7": "công dân", "CT8": "tài khoản",
+    }  # fmt: skip
+
+
 def test_ranks_are_competition_ranks_of_the_reporting_units(con):
     rows = dicts(con, "select * from marts.fct_unit_rankings")
     partitions = defaultdict(list)

@@ -61,6 +61,7 @@ def ct3(numerator=21458.0, target=66000.0, pace=CT3_PACE, status="behind") -> Pr
         numerator,
         target,
         100 * numerator / target,
+        unit_of_measure="hồ sơ",
         pace=pace,
         status=status,
     )
@@ -78,7 +79,12 @@ def test_pace_sentence_of_the_published_ct3_figure():
 
 
 def test_pace_is_said_once_for_the_indicators_of_one_window():
-    ct4 = replace(ct3(), indicator_code="CT4", pace=replace(CT3_PACE, needed_per_month=226))
+    ct4 = replace(
+        ct3(),
+        indicator_code="CT4",
+        unit_of_measure="tin, bài",
+        pace=replace(CT3_PACE, needed_per_month=226),
+    )
     on_line = replace(CT3_PACE, needed_per_month=10, current_per_month=20.0, on_track=True)
     ct6 = replace(ct3(), indicator_code="CT6", pace=on_line)
     text = pace_text(ct3(), ct4, ct6)
@@ -295,14 +301,33 @@ def test_ct7_and_ct8_sentences_name_the_target():
     ct8 = ProgressRow(
         "CT8", "Số tài khoản VNeID", "count", date(2024, 1, 1), date(2024, 6, 1), 5867.0, None,
         5867.0, 190759.0, 100 * 5867 / 190759, measures={"vneid_pending": 4572.0},
+        unit_of_measure="tài khoản",
     )  # fmt: skip
-    text = indicator_paragraph("CT8", [ct8], APRIL)
+    text = indicator_paragraph("CT8", [ct8])
     assert "5.867 tài khoản, đạt 3% chỉ tiêu (chỉ tiêu giao: 190.759 tài khoản, hoàn thành " \
         "trước ngày 01/7/2024); còn lại 4.572 tài khoản đang ở trạng thái chờ duyệt" in text
     ct7 = ProgressRow(
         "CT7", "Tỷ lệ công dân", "population_share", *YEAR, 10152.0, None, 10152.0, 145250.0,
-        100 * 10152 / 145250,
+        100 * 10152 / 145250, unit_of_measure="công dân",
     )  # fmt: skip
-    text = indicator_paragraph("CT7", [ct7], APRIL)
+    text = indicator_paragraph("CT7", [ct7])
     assert "10.152 công dân, đạt 7% chỉ tiêu năm 2024 (chỉ tiêu giao: 145.250 công dân" in text
     assert " có " not in text  # no "có … có"
+    assert "quý" not in text  # no growth figure in the mart: no growth said
+
+
+def test_ct7_growth_is_the_marts_figure_rounded_down():
+    """fct_indicator_pace's growth (10.152 / 8.360 − 1 = 21,44 %) in the article's words;
+    a fall is said as one, the quarter is the mart's previous_quarter_as_of."""
+    ct7 = ProgressRow(
+        "CT7", "Tỷ lệ công dân", "population_share", *YEAR, 10152.0, None, 10152.0, 145250.0,
+        100 * 10152 / 145250, unit_of_measure="công dân", previous_quarter_as_of=date(2024, 3, 1),
+        growth_on_previous_quarter_pct=100 * (10152 / 8360 - 1),
+    )  # fmt: skip
+    text = indicator_paragraph("CT7", [ct7])
+    assert text.endswith("; tăng hơn 21% so với thời điểm hết quý I/2024.")
+    fell = replace(
+        ct7, previous_quarter_as_of=date(2023, 12, 1), growth_on_previous_quarter_pct=-5.9
+    )
+    text = indicator_paragraph("CT7", [fell])
+    assert text.endswith("; giảm hơn 5% so với thời điểm hết quý IV/2023.")

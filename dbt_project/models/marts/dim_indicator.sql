@@ -1,5 +1,6 @@
 select
     indicator_code,
     indicator_name,
-    target_kind
+    target_kind,
+    unit_of_measure
 from {{ ref('indicators') }}

@@ -8,14 +8,31 @@
 -- it reaches the target (the 1e-9 keeps 5500.0000000001 from becoming 5501); none once the
 -- target is reached or no month is left. The current pace A / E reaches T by the window's
 -- end exactly when A x N >= T x E ("on track": achievement at least the share of time
--- elapsed). Every row also gets the status the report colours it with. Values stay exact
--- (DOUBLE); the report rounds half up when it writes them.
+-- elapsed). Every row also gets the status the report colours it with, and the growth on
+-- the end of the previous quarter that the article states for CT7 (CONTRACT §2): the same
+-- scope, indicator and window as of the quarter's last month, where the window had begun.
+-- Values stay exact (DOUBLE); the report rounds when it writes them.
 with progress as (
     select
         progress.*,
-        indicators.target_kind
+        indicators.target_kind,
+        cast({{ dbt.dateadd('month', -1, "date_trunc('quarter', progress.as_of)") }} as date)
+            as previous_quarter_as_of
     from {{ ref('fct_indicator_progress') }} as progress
     inner join {{ ref('indicators') }} as indicators using (indicator_code)
+),
+
+quarter_before as (
+    select
+        progress.*,
+        earlier.numerator as previous_quarter_numerator
+    from progress
+    left join {{ ref('fct_indicator_progress') }} as earlier
+        on earlier.unit_code = progress.unit_code
+        and earlier.indicator_code = progress.indicator_code
+        and earlier.window_start = progress.window_start
+        and earlier.window_end = progress.window_end
+        and earlier.as_of = progress.previous_quarter_as_of
 ),
 
 -- Below the expected level but at least this fraction of it: amber (behind), else red.
@@ -34,7 +51,7 @@ months as (
             and as_of between window_start and window_end,
             false
         ) as pace_applies
-    from progress
+    from quarter_before
 ),
 
 paced as (
@@ -78,6 +95,12 @@ select
     needed.shortfall,
     needed.time_share_pct,
     needed.on_track,
+    needed.previous_quarter_as_of,
+    needed.previous_quarter_numerator,
+    case
+        when needed.previous_quarter_numerator <> 0
+            then 100.0::double * (needed.numerator / needed.previous_quarter_numerator - 1)
+    end as growth_on_previous_quarter_pct,
     case
         when needed.actual_value is null then 'no_data'
         when coalesce(needed.target_value, 0) = 0 then 'no_target'
