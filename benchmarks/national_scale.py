@@ -422,6 +422,10 @@ class Step:
     dbt_totals: dict = field(default_factory=dict)
     marts: dict = field(default_factory=dict)
     rows: dict = field(default_factory=dict)
+    # The DuckDB file the step leaves (the published warehouse; a bare build's file):
+    # its size and the free blocks in it (dropped tables' space), MB.
+    file_mb: float | None = None
+    file_free_mb: float | None = None
     tail: str = ""
 
 
@@ -654,6 +658,23 @@ def mart_counts(db: Path) -> tuple[dict, dict]:
     return marts, rows
 
 
+def file_size(db: Path) -> tuple[float | None, float | None]:
+    """The file's size and the free blocks inside it (MB), or Nones when unreadable."""
+    import duckdb
+
+    if not db.is_file():
+        return None, None
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            block, free = con.execute(
+                "select block_size, free_blocks from pragma_database_size() "
+                "where database_name = current_database()"
+            ).fetchone()
+    except duckdb.Error:
+        return round(db.stat().st_size / 1e6, 1), None
+    return round(db.stat().st_size / 1e6, 1), round(block * free / 1e6, 1)
+
+
 # ---------------------------------------------------------------------------- the run
 
 
@@ -772,6 +793,7 @@ class Bench:
             step.python_profile = summarise_stacks(profile)
         step.dbt_nodes, step.dbt_totals = dbt_profile(self.pipeline_target / "run_results.json")
         step.marts, step.rows = mart_counts(Path(env["DEAN5299_WAREHOUSE"]))
+        step.file_mb, step.file_free_mb = file_size(Path(env["DEAN5299_WAREHOUSE"]))
         return self.done(step)
 
     def dbt_step(self, name: str, env: dict) -> Step:
@@ -790,6 +812,7 @@ class Bench:
         run_step(step, dbt_env, self.mem_limit, self.args.step_timeout, self.tmp / f"{name}.log")
         step.dbt_nodes, step.dbt_totals = dbt_profile(target / "run_results.json")
         step.marts, _ = mart_counts(db)
+        step.file_mb, step.file_free_mb = file_size(db)
         db.unlink(missing_ok=True)
         return self.done(step)
 
@@ -1011,6 +1034,10 @@ def print_table(steps: list[Step]) -> None:
             print(f"\n{s.name}: py-spy, % of samples")
             for frame, share in s.python_profile:
                 print(f"    {share:5.1f} %  {frame}")
+    for s in steps:
+        if s.file_mb is not None:
+            kind = "bare build's file" if s.name.startswith(("dbt_", "sample_dbt")) else "published"
+            print(f"{s.name}: {kind} {s.file_mb} MB, of which free blocks {s.file_free_mb} MB")
     for s in steps:
         if s.rows:
             print(f"\n{s.name}: {s.rows}")

@@ -146,13 +146,19 @@ def plan_build(paths: PipelinePaths) -> BuildPlan:
 
 def prepare_build_file(paths: PipelinePaths, plan: BuildPlan) -> None:
     """An incremental build starts from a copy of the published warehouse (what the
-    blocking checks passed, never a failed build); a full one from no file at all."""
+    blocking checks passed, never a failed build); a full one from an empty file. Either
+    is in the published storage version (orchestration/publishing.py), which DuckDB keeps
+    whoever writes the file later: publishing renames the build, it does not copy it."""
+    from orchestration.publishing import create_build_file
+
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
     if plan.incremental:
         # copyfile: the copy is writable (the published file is 0o444).
         shutil.copyfile(paths.warehouse, paths.build_db)
+    else:
+        create_build_file(paths.build_db)
 
 
 def dbt_build_args(plan: BuildPlan) -> list[str]:

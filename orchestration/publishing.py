@@ -1,5 +1,13 @@
-"""Publishing: the checked build, in a storage format BI drivers read, replaces the
-published warehouse in one rename; then every mart is exported to Parquet.
+"""Publishing: the checked build, already in a storage format BI drivers read, replaces
+the published warehouse in one rename; then every mart is exported to Parquet.
+
+The build file is written in PUBLISHED_STORAGE_VERSION from its first byte
+(`create_build_file`; an incremental build starts from a copy of the published file,
+which is in that format already): publishing checks the header's storage number (a file
+in another format is refused and the published warehouse stays as it was), checkpoints,
+fsyncs, makes it read-only and renames it. No copy of the warehouse is written, unless
+the build holds so much free space (blocks of dropped tables) that rewriting it is worth
+it (`COMPACT_FREE_FRACTION`): then the build is copied into a compact file first.
 
 Readers holding the old warehouse open keep reading it (the rename swaps the
 directory entry, not their open file); new connections see the new one; a run
@@ -21,6 +29,7 @@ import shutil
 import struct
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -31,6 +40,11 @@ import pyarrow.parquet as pq
 # and by every later release (newer DuckDB reads older formats).
 PUBLISHED_STORAGE_VERSION = "v1.0.0"
 PUBLISHED_STORAGE_NUMBER = 64
+# Rewrite the build into a compact file only when at least this share of it is free
+# blocks (dropped tables' space, which DuckDB reuses but never gives back to the disk)
+# and at least COMPACT_MIN_FREE_BYTES: below that, a copy costs more than it saves.
+COMPACT_FREE_FRACTION = 0.5
+COMPACT_MIN_FREE_BYTES = 64 * 1024 * 1024
 _HEADER_MAGIC = b"DUCK"
 # The published file's mode between runs: nobody opens it for writing by mistake
 # (os.replace over it still works: a rename needs the folder's permission only).
@@ -157,14 +171,16 @@ def remove_leftovers(
 
 def space_needed_for_run(warehouse: Path) -> int:
     """Bytes still missing beside the warehouse for a run to build and publish: a build
-    (about the failed build's size with its WAL, else the published file's) and a staged
-    copy (about the published file's), beyond the free space that the next start will
-    have (free now + the leftovers it removes)."""
+    (about the failed build's size with its WAL, else the published file's, which an
+    incremental build starts from a copy of) with room for the tables dbt replaces
+    while the old ones are still in the file (half as much again), beyond the free space
+    that the next start will have (free now + the leftovers it removes). Publication
+    renames the build: no second copy (a compaction that does not fit is skipped)."""
     build = warehouse.with_name(warehouse.name + ".building")
     build_size = _size(build) + _size(build.with_name(build.name + ".wal"))
     copy_size = max(_size(warehouse), 1_000_000)
     reclaimable = sum(_size(path) for path in warehouse_leftovers(warehouse))
-    needed = int(1.05 * (max(build_size, copy_size) + copy_size))
+    needed = int(1.5 * max(build_size, copy_size))
     return max(0, needed - free_bytes(warehouse.parent) - reclaimable)
 
 
@@ -189,9 +205,53 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def create_build_file(path: Path) -> None:
+    """An empty DuckDB file in PUBLISHED_STORAGE_VERSION, where dbt (or the Spark loader)
+    builds: DuckDB keeps an existing file's storage version whoever opens it later, so
+    the finished build is publishable as it is."""
+    for stale in (path, _wal(path)):
+        stale.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = {"storage_compatibility_version": PUBLISHED_STORAGE_VERSION}
+    with duckdb.connect(str(path), config=config):
+        pass
+    check_storage(path)
+
+
+def check_storage(database: Path) -> None:
+    """Refuse a file whose header is not PUBLISHED_STORAGE_NUMBER (a build made by some
+    other writer, or by a DuckDB that upgraded it): 1.x BI drivers would not open it."""
+    found = storage_number(database)
+    if found != PUBLISHED_STORAGE_NUMBER:
+        raise RuntimeError(
+            f"{database} has storage format {found}, expected {PUBLISHED_STORAGE_NUMBER} "
+            f"({PUBLISHED_STORAGE_VERSION}); not published, the published warehouse is "
+            "unchanged"
+        )
+
+
+def checkpoint(database: Path) -> int:
+    """Write everything into the file itself (nothing may stay in a WAL beside it: the
+    rename moves the file alone); returns the bytes of free blocks it holds."""
+    with duckdb.connect(str(database)) as con:
+        con.execute("checkpoint")
+        block_size, free_blocks = con.execute(
+            "select block_size, free_blocks from pragma_database_size() "
+            "where database_name = current_database()"
+        ).fetchone()
+    if _wal(database).exists():
+        raise RuntimeError(f"{_wal(database)} is still there after a checkpoint; not published")
+    return int(block_size) * int(free_blocks)
+
+
 def copy_to_storage_version(source: Path, target: Path, version: str) -> None:
-    """Copy every schema, table and view of `source` into a new file in `version`."""
-    for stale in (target, target.with_name(target.name + ".wal")):
+    """Copy every schema, table and view of `source` into a new file in `version`
+    (compaction: only the live blocks are written)."""
+    for stale in (target, _wal(target)):
         stale.unlink(missing_ok=True)
     with duckdb.connect() as con:
         con.execute(f"attach {_sql_path(source)} as dean5299_build (read_only)")
@@ -203,37 +263,65 @@ def copy_to_storage_version(source: Path, target: Path, version: str) -> None:
         con.execute("detach dean5299_published")
 
 
-def publish_build(build_db: Path, warehouse: Path) -> None:
-    """Copy the checked build into a 1.x-readable file beside the warehouse, then rename it
-    over the warehouse (atomic on one file system). The build is removed afterwards."""
+@dataclass(frozen=True)
+class Publication:
+    """What publishing did: the published file's size, the free space the build held,
+    whether it was rewritten compactly (else renamed as it was)."""
+
+    size_bytes: int
+    build_free_bytes: int
+    compacted: bool
+
+
+def worth_compacting(size: int, free: int) -> bool:
+    return free >= COMPACT_MIN_FREE_BYTES and free >= COMPACT_FREE_FRACTION * size
+
+
+def _compact(build_db: Path, staged: Path) -> bool:
+    """The build copied into `staged` without its free blocks; False (and nothing left)
+    when the disk cannot hold the copy: the build is then published as it is."""
+    try:
+        copy_to_storage_version(build_db, staged, PUBLISHED_STORAGE_VERSION)
+        return True
+    except Exception as error:
+        for partial in (staged, _wal(staged)):
+            partial.unlink(missing_ok=True)
+        if is_disk_full(error):
+            return False
+        raise
+
+
+def publish_build(build_db: Path, warehouse: Path) -> Publication:
+    """Checkpoint the checked build (in PUBLISHED_STORAGE_VERSION already), fsync it, make
+    it read-only and rename it over the warehouse (atomic on one file system: the build
+    lives beside the warehouse). A build in another storage format is refused."""
     if not build_db.exists():
         raise FileNotFoundError(f"no warehouse build at {build_db}")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staged = warehouse.with_name(warehouse.name + ".publishing")
+    check_storage(build_db)
+    wal_size = _size(_wal(build_db))
     try:
-        copy_to_storage_version(build_db, staged, PUBLISHED_STORAGE_VERSION)
-        found = storage_number(staged)
-        if found != PUBLISHED_STORAGE_NUMBER:
-            raise RuntimeError(
-                f"{staged} has storage format {found}, expected {PUBLISHED_STORAGE_NUMBER} "
-                f"({PUBLISHED_STORAGE_VERSION}); the published warehouse is unchanged"
-            )
-        _fsync(staged)
-        os.chmod(staged, PUBLISHED_MODE)
-        os.replace(staged, warehouse)
+        free = checkpoint(build_db)
     except Exception as error:
         if not is_disk_full(error):
             raise
-        # The half copy is what fills the disk: give its space back at once. The next
-        # run rebuilds (the build is a leftover then) and needs a whole copy more: about
-        # the published file, at least what the copy reached.
-        copy_size = max(_size(staged), _size(warehouse), _size(build_db))
-        for partial in (staged, staged.with_name(staged.name + ".wal")):
-            partial.unlink(missing_ok=True)
-        needed = int(copy_size * 1.05) - free_bytes(warehouse.parent)
+        # Only the checkpoint writes here: it needs about the WAL's size. The build (and
+        # its WAL) stay for a retry; the published file is untouched.
+        needed = int(max(wal_size, 1_000_000) * 1.05) - free_bytes(warehouse.parent)
         raise DiskFull(warehouse.parent, needed) from error
+    for stale in (staged, _wal(staged)):  # a killed compaction's half copy
+        stale.unlink(missing_ok=True)
+    size = _size(build_db)
+    compacted = worth_compacting(size, free) and _compact(build_db, staged)
+    source = staged if compacted else build_db
+    check_storage(source)
+    _fsync(source)
+    os.chmod(source, PUBLISHED_MODE)
+    os.replace(source, warehouse)
     _fsync(warehouse.parent)  # the rename itself survives a crash
     build_db.unlink(missing_ok=True)
+    return Publication(_size(warehouse), free, compacted)
 
 
 def write_parquet(table, path: Path) -> None:

@@ -30,6 +30,12 @@ STATUS = "marts.fct_submission_status"
 FILES = "marts.fct_file_ingestion"
 MONTHLY = "marts.fct_measure_monthly"
 PROGRESS = "marts.fct_indicator_progress"
+AS_OF = "marts.fct_measure_as_of"
+SUM_MEASURE = (
+    "measure_code in (select measure_code from reference.measures where aggregation = 'sum')"
+)
+LATEST_MEASURE = SUM_MEASURE.replace("'sum'", "'latest'")
+ROOT = "unit_code = (select unit_code from marts.dim_unit where level = 'province')"
 RATE_KIND = (
     "indicator_code in (select indicator_code from marts.dim_indicator where target_kind = 'rate')"
 )
@@ -81,6 +87,16 @@ CASES = {
          [f"update {MONTHLY} set source_file = null where {_first(MONTHLY)}"]),
         ("period_not_after_this_month (warn)", ["assert_no_period_after_this_month"],
          [f"update {MONTHLY} set period = '2099-01-01' where {_first(MONTHLY)}"]),
+        # The as-of measures re-derived from the monthly values: these breaks come after
+        # every other monthly break, so each is the only one of its round on either mart.
+        ("as_of_sum_matches_monthly (a scope's sum)", ["arithmetic_measures_match_monthly"],
+         [f"update {AS_OF} set value = value + 1 "
+          f"where {_first(AS_OF, f'{SUM_MEASURE} and {ROOT}')}"]),
+        ("as_of_sum_matches_monthly (a monthly value)", ["arithmetic_measures_match_monthly"],
+         [f"update {MONTHLY} set value = value + 1 where {_first(MONTHLY, SUM_MEASURE)}"]),
+        ("group_stock_is_its_childrens (the root)", ["arithmetic_measures_match_monthly"],
+         [f"update {AS_OF} set value = value + 1 "
+          f"where {_first(AS_OF, f'{LATEST_MEASURE} and {ROOT}')}"]),
     ],
     PROGRESS: [
         ("actual_matches_parts", ["arithmetic_progress_kinds"],
@@ -98,6 +114,10 @@ CASES = {
         ("numerator_not_negative", ["arithmetic_progress_kinds"],
          [f"update {PROGRESS} set numerator = -1, actual_value = -1 "
           f"where {_first(PROGRESS, COUNT_KIND)}"]),
+        ("progress_row_set (a row missing)", ["arithmetic_progress_row_set"],
+         [f"delete from {PROGRESS} where {_first(PROGRESS, ROOT)}"]),
+        ("progress_row_set (a row too many)", ["arithmetic_progress_row_set"],
+         [f"insert into {PROGRESS} select * from {PROGRESS} where {_first(PROGRESS)}"]),
     ],
 }  # fmt: skip
 TARGETS = sorted({test for cases in CASES.values() for _, tests, _ in cases for test in tests})

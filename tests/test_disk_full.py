@@ -1,7 +1,9 @@
-"""A full disk (issue #14): a small tmpfs holds the warehouse folder. Publication and the
-Parquet export stop with one line naming the folder and the space needed, leave the
-published files as they were and give the half-written space back; the next run (after
-space was freed) removes the failed run's leftovers and succeeds.
+"""A full disk (issue #14): a small tmpfs holds the warehouse folder. Publication renames
+the build (no room for a copy needed); where it still writes (the checkpoint of a WAL)
+it and the Parquet export stop with one line naming the folder and the space needed,
+leave the published files as they were and give the half-written space back; a
+compaction that does not fit is skipped; the next run (after space was freed) removes
+the failed run's leftovers and succeeds.
 
 Needs `mount -t tmpfs` (root in a container that allows it); skipped with the reason
 otherwise. As root, making a folder unwritable does not stop writes, so there is no
@@ -27,6 +29,7 @@ from orchestration.publishing import (
     PUBLISHED_STORAGE_NUMBER,
     REPORT_TMP_GRACE_SECONDS,
     DiskFull,
+    create_build_file,
     disk_full_report,
     export_marts_to_parquet,
     is_disk_full,
@@ -81,7 +84,9 @@ def sha(path: Path) -> str:
 
 
 def make_build(path: Path, rows: int = 60_000, seed: int = 0) -> None:
-    """A build of a few MB that does not compress away (md5 strings)."""
+    """A build of a few MB that does not compress away (md5 strings), in the file
+    orchestration creates for a build."""
+    create_build_file(path)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.execute(
@@ -91,33 +96,93 @@ def make_build(path: Path, rows: int = 60_000, seed: int = 0) -> None:
         )
 
 
-def test_a_full_disk_during_publication_is_one_line_and_changes_nothing(tmp_path, tmpfs):
+def add_to_wal(path: Path, batches: int = 4, rows: int = 60_000) -> None:
+    """Rows a writer left in the build's WAL (smaller inserts than a row group stay there
+    until a checkpoint, which publication then has to write)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("pragma disable_checkpoint_on_shutdown")
+        con.execute("set checkpoint_threshold = '10GB'")
+        for batch in range(batches):
+            con.execute(
+                "insert into marts.fct_big select i, md5((i + ?)::varchar), "
+                "md5((i * 3 + ?)::varchar) from range(?) t(i)",
+                [batch * 1000, batch, rows],
+            )
+
+
+def test_publication_needs_no_room_for_a_copy(tmp_path, tmpfs):
+    # The published file, the build and 1 MB: the copy the publication once wrote (the
+    # build's size again) would not fit; a rename needs none.
     folder = tmpfs(tmp_path / "wh", 64 * 1024)
     warehouse = folder / "dean5299.duckdb"
-    make_build(tmp_path / "first")
-    publish_build(tmp_path / "first", warehouse)
+    make_build(folder / "first")
+    publish_build(folder / "first", warehouse)
+    build = folder / "dean5299.duckdb.building"
+    make_build(build, seed=1)
+    resize_tmpfs(folder, kb(warehouse) + kb(build) + 1024)
+    publish_build(build, warehouse)
+    assert sorted(p.name for p in folder.iterdir()) == ["dean5299.duckdb"]
+    assert storage_number(warehouse) == PUBLISHED_STORAGE_NUMBER
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select min(a) from marts.fct_big").fetchone() == (
+            min(hashlib.md5(str(i + 1).encode()).hexdigest() for i in range(60_000)),
+        )
+
+
+def test_a_full_disk_during_publication_is_one_line_and_changes_nothing(tmp_path, tmpfs):
+    folder = tmpfs(tmp_path / "wh", 128 * 1024)
+    warehouse = folder / "dean5299.duckdb"
+    make_build(folder / "first")
+    publish_build(folder / "first", warehouse)
     published = sha(warehouse)
-    make_build(tmp_path / "second", seed=1)
-    # Room for a third of the copy only.
-    resize_tmpfs(folder, kb(warehouse) + kb(warehouse) // 3)
+    build = folder / "dean5299.duckdb.building"
+    make_build(build, seed=1)
+    add_to_wal(build)
+    wal = folder / "dean5299.duckdb.building.wal"
+    # Room for a third of what the checkpoint writes (about the WAL's size).
+    used = kb(warehouse) + kb(build) + kb(wal)
+    resize_tmpfs(folder, used + kb(wal) // 3)
 
     with pytest.raises(DiskFull) as full:
-        publish_build(tmp_path / "second", warehouse)
+        publish_build(build, warehouse)
     message = str(full.value)
     found = ONE_LINE.match(message)
     assert found, message
     assert Path(found.group(2)) == folder
-    # About the copy's size is missing (the published file's, here ~4 MB).
-    assert 1 <= int(found.group(1)) <= 2 * kb(warehouse) // 1000 + 1
+    # About the WAL's size is missing.
+    assert 1 <= int(found.group(1)) <= 2 * kb(wal) // 1000 + 1
     assert is_disk_full(full.value) and full.value.errno == 28
     assert sha(warehouse) == published
-    assert sorted(p.name for p in folder.iterdir()) == ["dean5299.duckdb"]  # no half copy
-    assert (tmp_path / "second").exists()  # the build stays for a retry
+    assert build.exists() and wal.exists()  # the build stays for a retry
+    assert stat.S_IMODE(warehouse.stat().st_mode) == 0o444
 
-    resize_tmpfs(folder, 64 * 1024)
-    publish_build(tmp_path / "second", warehouse)
+    resize_tmpfs(folder, 128 * 1024)
+    publish_build(build, warehouse)
     assert storage_number(warehouse) == PUBLISHED_STORAGE_NUMBER
     assert sha(warehouse) != published
+    assert sorted(p.name for p in folder.iterdir()) == ["dean5299.duckdb"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_big").fetchone() == (5 * 60_000,)
+
+
+def test_a_compaction_that_does_not_fit_is_skipped(tmp_path, tmpfs, monkeypatch):
+    import orchestration.publishing as publishing
+
+    monkeypatch.setattr(publishing, "COMPACT_MIN_FREE_BYTES", 1024 * 1024)
+    folder = tmpfs(tmp_path / "wh", 64 * 1024)
+    warehouse = folder / "dean5299.duckdb"
+    build = folder / "dean5299.duckdb.building"
+    make_build(build, rows=120_000)
+    with duckdb.connect(str(build)) as con:  # half the file: a dropped table's blocks
+        con.execute("create table marts.kept as select md5(i::varchar) as a from range(20000) t(i)")
+        con.execute("delete from marts.fct_big")
+        con.execute("drop table marts.fct_big")
+    resize_tmpfs(folder, kb(build) + 256)  # no room for the compact copy
+    done = publish_build(build, warehouse)
+    assert not done.compacted and done.build_free_bytes > done.size_bytes // 2
+    assert sorted(p.name for p in folder.iterdir()) == ["dean5299.duckdb"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.kept").fetchone() == (20000,)
 
 
 def test_a_full_disk_during_the_parquet_export_keeps_the_old_files(tmp_path, tmpfs):

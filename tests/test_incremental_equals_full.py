@@ -39,7 +39,7 @@ from orchestration.build_mode import (
     published_state,
     record_state,
 )
-from orchestration.publishing import publish_build
+from orchestration.publishing import PUBLISHED_STORAGE_NUMBER, publish_build, storage_number
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths, resolve_paths
 from orchestration.warehouse_assets import dbt_target_path
 from reports.publications import ensure_publication_store
@@ -130,8 +130,10 @@ class History:
 
     def _build(self, plan: BuildPlan) -> None:
         prepare_build_file(self.paths, plan)
-        if not plan.incremental:
-            assert not self.paths.build_db.exists()
+        if not plan.incremental:  # an empty file in the published format, nothing kept
+            assert storage_number(self.paths.build_db) == PUBLISHED_STORAGE_NUMBER
+            with duckdb.connect(str(self.paths.build_db), read_only=True) as con:
+                assert con.execute("select count(*) from duckdb_tables()").fetchone() == (0,)
         _dbt(self.paths, plan)
         record_state(self.paths.build_db, plan)
 

@@ -12,6 +12,7 @@ import pytest
 from orchestration.publishing import (
     PUBLISHED_MODE,
     PUBLISHED_STORAGE_NUMBER,
+    create_build_file,
     export_marts_to_parquet,
     publish_build,
     storage_number,
@@ -34,7 +35,9 @@ MART = """
 
 def make_build(path, order: str, batches: int = 1, run_stamp: bool = False) -> None:
     """The same rows, inserted in `order` ('asc'/'desc'/'shuffled') and in `batches`
-    statements: what differs between two dbt runs is the physical row order."""
+    statements: what differs between two dbt runs is the physical row order. In the file
+    orchestration creates for a build (the published storage format)."""
+    create_build_file(path)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.execute("set threads = 1")

@@ -1,14 +1,16 @@
 -- Blocking: fct_measure_as_of agrees with fct_measure_monthly, recomputed here the
--- plain way. A "sum" measure of any scope = the sum of the published monthly values of
--- the nodes of its subtree (int_unit_paths, itself included, ended nodes too) from the
--- window's start through the as-of month. A "latest" measure of a node that is a group in
--- the as-of month = the sum of its active children's values, for the windows set on the
--- root (every active node has those rows).
-with monthly as (
-    select * from {{ ref('fct_measure_monthly') }}
-),
-
-as_of_values as (
+-- plain way, not the models' way (they sum each node's months in a window, then add the
+-- nodes up through int_unit_bridge). A "sum" measure of any scope = the sum of the
+-- published monthly values of the nodes of its subtree (int_unit_paths, itself included,
+-- ended nodes too) from the window's start through the as-of month: here each subtree's
+-- monthly totals once, a running total per scope and measure over every calendar month,
+-- and the running total at the as-of month less the one at the month before the window
+-- (equality joins, linear in rows: joining each row to every month of every descendant
+-- grew with subtree x months, 147 s of a 420 s build at 10.000 units x 72 months).
+-- A "latest" measure of a node that is a group in the as-of month = the sum of its
+-- active children's values, for the windows set on the root (every active node has
+-- those rows).
+with as_of_values as (
     select as_of_values.*, measures.aggregation
     from {{ ref('fct_measure_as_of') }} as as_of_values
     inner join {{ ref('measures') }} as measures using (measure_code)
@@ -18,20 +20,62 @@ units as (
     select * from {{ ref('stg_reference__units') }}
 ),
 
+subtree_months as (
+    select paths.ancestor_code as unit_code, monthly.measure_code, monthly.period,
+        sum(monthly.value) as value
+    from {{ ref('fct_measure_monthly') }} as monthly
+    inner join {{ ref('int_unit_paths') }} as paths on paths.descendant_code = monthly.unit_code
+    group by all
+),
+
+-- One number per scope and measure: the running totals partition and join on it.
+series as (
+    select unit_code, measure_code, row_number() over () as series_id
+    from (select distinct unit_code, measure_code from subtree_months)
+),
+
+calendar as (
+    select unnest(generate_series(
+        (select min(period) from subtree_months),
+        (select max(as_of) from as_of_values),
+        interval 1 month
+    ))::date as period
+),
+
+running_totals as (
+    select series.series_id, calendar.period,
+        sum(coalesce(subtree_months.value, 0)) over (
+            partition by series.series_id order by calendar.period
+            rows between unbounded preceding and current row
+        ) as total
+    from series
+    cross join calendar
+    left join subtree_months
+        on subtree_months.unit_code = series.unit_code
+        and subtree_months.measure_code = series.measure_code
+        and subtree_months.period = calendar.period
+),
+
+sums as (
+    select as_of_values.*, series.series_id
+    from as_of_values
+    left join series using (unit_code, measure_code)
+    where as_of_values.aggregation = 'sum'
+),
+
+-- No running total (no month reported in the subtree, or none before the window): 0.
 sums_expected as (
     select
-        as_of_values.unit_code, as_of_values.as_of, as_of_values.indicator_code,
-        as_of_values.window_start, as_of_values.window_end, as_of_values.measure_code,
-        as_of_values.value,
-        coalesce(sum(monthly.value), 0) as expected_value
-    from as_of_values
-    left join {{ ref('int_unit_paths') }} as paths on paths.ancestor_code = as_of_values.unit_code
-    left join monthly
-        on monthly.unit_code = paths.descendant_code
-        and monthly.measure_code = as_of_values.measure_code
-        and monthly.period between as_of_values.window_start and as_of_values.as_of
-    where as_of_values.aggregation = 'sum'
-    group by all
+        sums.unit_code, sums.as_of, sums.indicator_code, sums.window_start, sums.window_end,
+        sums.measure_code, sums.value,
+        coalesce(through_as_of.total, 0) - coalesce(before_window.total, 0) as expected_value
+    from sums
+    left join running_totals as through_as_of
+        on through_as_of.series_id = sums.series_id
+        and through_as_of.period = sums.as_of
+    left join running_totals as before_window
+        on before_window.series_id = sums.series_id
+        and before_window.period = (sums.window_start - interval 1 month)::date
 ),
 
 root_windows as (

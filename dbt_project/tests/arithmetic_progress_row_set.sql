@@ -54,18 +54,28 @@ expected as (
 ),
 
 actual as (
-    select unit_code, as_of, indicator_code, window_start, window_end
+    select unit_code, as_of, indicator_code, window_start, window_end, count(*) as copies
     from {{ ref('fct_indicator_progress') }}
-),
-
-missing as (
-    select 'missing' as problem, * from (select * from expected except all select * from actual)
-),
-
-unexpected as (
-    select 'unexpected' as problem, * from (select * from actual except all select * from expected)
+    group by all
 )
 
-select * from missing
-union all
-select * from unexpected
+-- Each key once on each side: one join of the two row sets instead of EXCEPT ALL both
+-- ways (four sorts of the whole mart). A key missing, or present more often than
+-- expected (a fan-out, a merged unit), is a row here.
+select
+    case when actual.copies is null then 'missing' else 'unexpected' end as problem,
+    coalesce(expected.unit_code, actual.unit_code) as unit_code,
+    coalesce(expected.as_of, actual.as_of) as as_of,
+    coalesce(expected.indicator_code, actual.indicator_code) as indicator_code,
+    coalesce(expected.window_start, actual.window_start) as window_start,
+    coalesce(expected.window_end, actual.window_end) as window_end,
+    coalesce(actual.copies, 0) as copies
+from expected
+full outer join actual
+    on actual.unit_code = expected.unit_code
+    and actual.as_of = expected.as_of
+    and actual.indicator_code = expected.indicator_code
+    and actual.window_start = expected.window_start
+    and actual.window_end = expected.window_end
+where actual.copies is null
+    or actual.copies > case when expected.unit_code is null then 0 else 1 end
