@@ -18,50 +18,30 @@ count_holders as (
     where indicators.target_kind = 'count' and targets.target_value is not null
 ),
 
--- A holder's row enters a scope's sum when every node from the scope's child down to the
--- holder is active in some month of the window, and no node strictly between the scope
--- and the holder holds a row of its own for that window.
-candidates as (
+-- A holder's row enters a scope's sum unless a node on the way blocks it: a node from the
+-- scope's child down to the holder active in no month of the window, or a node strictly
+-- between the scope and the holder with a row of its own for that window. Joined and
+-- grouped, not a correlated NOT EXISTS: Spark cannot plan outer references inside a
+-- subquery's join conditions.
+entering as (
     select paths.ancestor_code as unit_code, holders.unit_code as holder_code,
         holders.indicator_code, holders.window_start, holders.window_end,
         holders.target_value, holders.baseline
     from paths
     inner join count_holders as holders on holders.unit_code = paths.descendant_code
-    where paths.depth_difference >= 1
-),
-
--- The (scope, holder row) pairs that a node on the way blocks. Joined, not a correlated
--- NOT EXISTS: Spark cannot plan outer references inside a subquery's join conditions.
-blocked as (
-    select distinct candidates.unit_code, candidates.holder_code, candidates.indicator_code,
-        candidates.window_start, candidates.window_end
-    from candidates
-    inner join paths as below_scope
-        on below_scope.ancestor_code = candidates.unit_code
-        and below_scope.depth_difference >= 1
-    inner join paths as at_or_above_holder
-        on at_or_above_holder.ancestor_code = below_scope.descendant_code
-        and at_or_above_holder.descendant_code = candidates.holder_code
+    {{ path_down_to_row('paths.ancestor_code', 'holders.unit_code') }}
     left join count_holders as between_holder
         on between_holder.unit_code = below_scope.descendant_code
-        and between_holder.indicator_code = candidates.indicator_code
-        and between_holder.window_start = candidates.window_start
-        and between_holder.window_end = candidates.window_end
-    where coalesce(below_scope.descendant_active_from, candidates.window_end) > candidates.window_end
-        or coalesce(below_scope.descendant_active_to, candidates.window_start) < candidates.window_start
-        or (at_or_above_holder.depth_difference >= 1 and between_holder.unit_code is not null)
-),
-
-entering as (
-    select candidates.*
-    from candidates
-    left join blocked
-        on blocked.unit_code = candidates.unit_code
-        and blocked.holder_code = candidates.holder_code
-        and blocked.indicator_code = candidates.indicator_code
-        and blocked.window_start = candidates.window_start
-        and blocked.window_end = candidates.window_end
-    where blocked.unit_code is null
+        and between_holder.indicator_code = holders.indicator_code
+        and between_holder.window_start = holders.window_start
+        and between_holder.window_end = holders.window_end
+    where paths.depth_difference >= 1
+    group by all
+    having not bool_or(
+        coalesce(below_scope.descendant_active_from, holders.window_end) > holders.window_end
+        or coalesce(below_scope.descendant_active_to, holders.window_start) < holders.window_start
+        or (to_row.depth_difference >= 1 and between_holder.unit_code is not null)
+    )
 )
 
 select

@@ -48,8 +48,11 @@ grid as (
         windows.window_end,
         measures.measure_code,
         measures.aggregation,
+        -- The first month the node's value reads: a stock that restarts each January
+        -- is not read before January of the as-of year.
         case
-            when measures.resets_yearly then greatest(windows.window_start, date_trunc('year', nodes.as_of)::date)
+            when measures.aggregation = 'latest' and measures.resets_yearly
+                then greatest(windows.window_start, date_trunc('year', nodes.as_of)::date)
             else windows.window_start
         end as look_back_from
     from nodes
@@ -57,40 +60,24 @@ grid as (
     inner join measures on measures.indicator_code = windows.indicator_code
 ),
 
-summed as (
+-- What each node adds to its scopes: a "sum" measure's months in the span, added; a
+-- "latest" measure's last reported month there, while the node is a reporting unit.
+node_values as (
     select
-        grid.unit_code, grid.as_of, grid.indicator_code, grid.window_start, grid.window_end,
+        {{ window_key('grid') }},
         grid.measure_code,
-        sum(reported.value) as value,
-        max(reported.period) as last_period
-    from grid
-    inner join reported
-        on reported.unit_code = grid.unit_code
-        and reported.measure_code = grid.measure_code
-        and reported.period between grid.window_start and grid.as_of
-    where grid.aggregation = 'sum'
-    group by all
-),
-
-latest as (
-    select
-        grid.unit_code, grid.as_of, grid.indicator_code, grid.window_start, grid.window_end,
-        grid.measure_code,
-        max_by(reported.value, reported.period) as value,
+        case grid.aggregation
+            when 'sum' then sum(reported.value)
+            when 'latest' then max_by(reported.value, reported.period)
+        end as value,
         max(reported.period) as last_period
     from grid
     inner join reported
         on reported.unit_code = grid.unit_code
         and reported.measure_code = grid.measure_code
         and reported.period between grid.look_back_from and grid.as_of
-    where grid.aggregation = 'latest' and grid.is_reporting
-    group by all
-),
-
-node_values as (
-    select * from summed
-    union all
-    select * from latest
+    where grid.aggregation = 'sum' or (grid.aggregation = 'latest' and grid.is_reporting)
+    group by {{ window_key('grid') }}, grid.measure_code, grid.aggregation
 )
 
 -- Only scopes active in the as-of month: the bridge has rows for those alone.

@@ -81,16 +81,11 @@ population_covered as (
     select distinct population_candidates.unit_code, population_candidates.row_unit_code,
         population_candidates.year
     from population_candidates
-    inner join paths as below_scope
-        on below_scope.ancestor_code = population_candidates.unit_code
-        and below_scope.depth_difference >= 1
-    inner join paths as above_row
-        on above_row.ancestor_code = below_scope.descendant_code
-        and above_row.descendant_code = population_candidates.row_unit_code
-        and above_row.depth_difference >= 1
+    {{ path_down_to_row('population_candidates.unit_code', 'population_candidates.row_unit_code') }}
     inner join population_rows as between_row
         on between_row.unit_code = below_scope.descendant_code
         and between_row.year = population_candidates.year
+    where to_row.depth_difference >= 1
 ),
 
 subtree_population as (
@@ -117,11 +112,7 @@ population as (
 )
 
 select
-    scope_windows.unit_code,
-    scope_windows.as_of,
-    scope_windows.indicator_code,
-    scope_windows.window_start,
-    scope_windows.window_end,
+    {{ window_key('scope_windows') }},
     indicators.target_kind,
     own.target_value as own_target_value,
     case

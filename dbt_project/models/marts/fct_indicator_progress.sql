@@ -1,49 +1,29 @@
-with scope_windows as (
-    select * from {{ ref('int_scope_windows_listed') }}
-),
-
-targets as (
-    select * from {{ ref('int_targets_resolved') }}
-),
-
-indicators as (
-    select * from {{ ref('indicators') }}
-),
-
-measure_values as (
-    select * from {{ ref('int_scope_measures_aggregated') }}
-),
-
-parts as (
+with parts as (
     select
         scope_windows.*,
         indicators.target_kind,
         coalesce(numerator_values.value, 0) as numerator_value,
         coalesce(denominator_values.value, 0) as denominator_value
-    from scope_windows
-    inner join indicators using (indicator_code)
-    left join measure_values as numerator_values
+    from {{ ref('int_scope_windows_listed') }} as scope_windows
+    inner join {{ ref('indicators') }} as indicators using (indicator_code)
+    left join {{ ref('int_scope_measures_aggregated') }} as numerator_values
         on {{ same_window('numerator_values', 'scope_windows') }}
         and numerator_values.measure_code = indicators.numerator_measure
-    left join measure_values as denominator_values
+    left join {{ ref('int_scope_measures_aggregated') }} as denominator_values
         on {{ same_window('denominator_values', 'scope_windows') }}
         and denominator_values.measure_code = indicators.denominator_measure
 ),
 
 computed as (
     select
-        parts.unit_code,
-        parts.as_of,
-        parts.indicator_code,
-        parts.window_start,
-        parts.window_end,
+        {{ window_key('parts') }},
         parts.target_kind,
         (parts.numerator_value
             + case when parts.target_kind = 'count' then targets.baseline else 0 end)::double as numerator,
         case when parts.target_kind = 'rate' then parts.denominator_value::double end as denominator,
         targets.target_value::double as target_value
     from parts
-    inner join targets
+    inner join {{ ref('int_targets_resolved') }} as targets
         on {{ same_window('targets', 'parts') }}
 ),
 
@@ -58,11 +38,7 @@ with_actuals as (
 )
 
 select
-    unit_code,
-    as_of,
-    indicator_code,
-    window_start,
-    window_end,
+    {{ window_key() }},
     numerator,
     denominator,
     actual_value,

@@ -1,11 +1,7 @@
 -- Companion of fct_indicator_progress (not in CONTRACT §6; added, see CHANGELOG): every
 -- measure behind each progress row, e.g. CT8's pending stock beside its activations.
 select
-    scope_windows.unit_code,
-    scope_windows.as_of,
-    scope_windows.indicator_code,
-    scope_windows.window_start,
-    scope_windows.window_end,
+    {{ window_key('scope_windows') }},
     measures.measure_code,
     coalesce(measure_values.value, 0)::double as value,
     measure_values.last_period

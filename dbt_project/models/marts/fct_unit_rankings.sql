@@ -17,15 +17,9 @@ with progress as (
 ),
 
 reported as (
-    select
-        unit_code,
-        as_of,
-        indicator_code,
-        window_start,
-        window_end,
-        bool_or(last_period is not null) as reported
+    select {{ window_key() }}, bool_or(last_period is not null) as reported
     from {{ ref('fct_measure_as_of') }}
-    group by unit_code, as_of, indicator_code, window_start, window_end
+    group by {{ window_key() }}
 ),
 
 scored as (
@@ -56,11 +50,7 @@ with_scores as (
 )
 
 select
-    unit_code,
-    as_of,
-    indicator_code,
-    window_start,
-    window_end,
+    {{ window_key() }},
     numerator,
     denominator,
     actual_value,
