@@ -14,11 +14,14 @@ import dagster as dg
 from forms.month import Month
 from orchestration.partitions import PROGRAMME_START, TIMEZONE, monthly_partitions, run_months
 from orchestration.settings import resolve_paths
+from orchestration.units_side_assets import UNIT_TEMPLATES, UNITS_SIDE_GROUP
 
 # The warehouse build: reference snapshot, ingestion, dbt and its checks, publication.
 # It is not partitioned: it holds every month (CONTRACT §9).
 WAREHOUSE_GROUPS = ("reference", "ingestion", "warehouse", "quality")
-PIPELINE_GROUPS = (*WAREHOUSE_GROUPS, "reporting")
+# The month's outputs: the report, and what goes back to the units (their receipts).
+OUTPUT_GROUPS = ("reporting", UNITS_SIDE_GROUP)
+PIPELINE_GROUPS = (*WAREHOUSE_GROUPS, *OUTPUT_GROUPS)
 MONTHLY_JOB = "monthly_report_job"
 WAREHOUSE_JOB = "warehouse_job"
 REPORT_REFRESH_JOB = "report_refresh_job"
@@ -27,11 +30,17 @@ REPORT_REFRESH_JOB = "report_refresh_job"
 WAREHOUSE_WRITER_TAG = "dean5299/warehouse_writer"
 
 
+def job_selection(groups: tuple[str, ...]) -> dg.AssetSelection:
+    """Whole asset groups, but never the templates: a month's templates go out before its
+    reports come in, so they are written on demand (orchestration/units_side_assets.py)."""
+    return dg.AssetSelection.groups(*groups) - dg.AssetSelection.assets(UNIT_TEMPLATES)
+
+
 def asset_job(name: str, groups: tuple[str, ...], description: str, writer: str | None = None):
     """A job over whole asset groups; `writer` tags a run that replaces the warehouse."""
     return dg.define_asset_job(
         name,
-        selection=dg.AssetSelection.groups(*groups),
+        selection=job_selection(groups),
         tags={WAREHOUSE_WRITER_TAG: writer} if writer else None,
         description=description,
     )
@@ -43,9 +52,10 @@ def asset_job(name: str, groups: tuple[str, ...], description: str, writer: str 
 monthly_job = asset_job(
     MONTHLY_JOB,
     PIPELINE_GROUPS,
-    "Nạp hộp thư, dựng kho (mọi tháng), kiểm tra, công bố và lập báo cáo tháng (tháng = "
-    "phân vùng). / Ingest the inbox, rebuild and check the warehouse (every month), "
-    "publish it, write the partition month's report.",
+    "Nạp hộp thư, dựng kho (mọi tháng), kiểm tra, công bố, lập báo cáo tháng và phiếu phản "
+    "hồi cho đơn vị (tháng = phân vùng). / Ingest the inbox, rebuild and check the "
+    "warehouse (every month), publish it, write the partition month's report and the "
+    "units' receipts.",
     writer="monthly",
 )
 
@@ -61,9 +71,9 @@ warehouse_job = asset_job(
 # Only the reports, from the published warehouse (which holds every month).
 report_refresh_job = asset_job(
     REPORT_REFRESH_JOB,
-    ("reporting",),
-    "Lập lại báo cáo tháng từ kho đã công bố (không dựng lại kho). / "
-    "Render a month's report from the published warehouse (no rebuild).",
+    OUTPUT_GROUPS,
+    "Lập lại báo cáo tháng và phiếu phản hồi từ kho đã công bố (không dựng lại kho). / "
+    "Render a month's report and receipts from the published warehouse (no rebuild).",
 )
 
 ACCEPTED_SUFFIXES = {".xlsx", ".xls", ".xlsb", ".ods", ".csv"}

@@ -8,6 +8,7 @@ from orchestration import (
     ingestion_assets,
     quality_checks,
     reporting_assets,
+    units_side_assets,
     warehouse_assets,
 )
 from orchestration.resources import PipelineConfig
@@ -16,7 +17,8 @@ defs = dg.Definitions.merge(
     ingestion_assets.defs,  # inbox -> raw store, reference files, publications' raw tables
     warehouse_assets.defs,  # dbt: staging -> intermediate -> marts, dbt tests as checks
     quality_checks.defs,  # Great Expectations on what arrives
-    reporting_assets.defs,  # published warehouse, the month's report and units' receipts
+    reporting_assets.defs,  # published warehouse, the month's report
+    units_side_assets.defs,  # the units' receipts (every run) and templates (on demand)
     automation.defs,  # jobs, the monthly schedule, the inbox sensor
     # What every part shares (one Definitions at module scope: Dagster's loader insists).
     dg.Definitions(

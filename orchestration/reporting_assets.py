@@ -22,7 +22,6 @@ from orchestration.publishing import (
 from orchestration.resources import DATA_TEAM, PipelineConfig
 from orchestration.warehouse_assets import MART_KEYS
 from orchestration.warehouse_lock import acquire_for_step, release
-from outbox.receipts import write_receipts
 from reports.docx_report import convert_to_pdf, soffice
 from reports.progress_data import ScopeError
 from reports.writer import write_reports
@@ -70,6 +69,37 @@ def published_warehouse(context: dg.AssetExecutionContext, pipeline: PipelineCon
             ),
         }
     )
+
+
+def months_with_figures(
+    context: dg.AssetExecutionContext, warehouse, metadata: dict, what: str
+) -> list[str]:
+    """The run's partition months the published warehouse holds figures for, in order.
+
+    A month before the first month in the data has no report and no receipts: a backfill
+    of every partition writes only the months with figures (the others are named in the
+    metadata); a run whose months all lack figures fails with one line."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        held = {
+            month
+            for (month,) in con.execute(
+                "select distinct strftime(as_of, '%Y-%m') from marts.fct_indicator_progress"
+            ).fetchall()
+        }
+    months = [month for month in context.partition_keys if month in held]
+    skipped = [month for month in context.partition_keys if month not in held]
+    if not months:
+        raise dg.Failure(
+            description=(
+                f"kho dữ liệu chưa có số liệu cho tháng {', '.join(skipped)}: không lập {what} "
+                f"/ the warehouse holds no figures for {', '.join(skipped)}"
+            ),
+            allow_retries=False,
+        )
+    if skipped:
+        context.log.warning(f"không có số liệu, bỏ qua / no figures, skipped: {skipped}")
+        metadata["months_without_figures"] = ", ".join(skipped)
+    return months
 
 
 class ReportScope(dg.Config):
@@ -127,28 +157,7 @@ def monthly_report(
             "Không có LibreOffice (soffice): không tạo bản PDF / no PDF of the .docx "
             "(apt-get install libreoffice-writer-nogui)"
         )
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        held = {
-            month
-            for (month,) in con.execute(
-                "select distinct strftime(as_of, '%Y-%m') from marts.fct_indicator_progress"
-            ).fetchall()
-        }
-    # A month the warehouse holds no figures for (before the first month in the data) has
-    # no report: a backfill of every partition renders only the months with figures.
-    months = [month for month in context.partition_keys if month in held]
-    skipped = [month for month in context.partition_keys if month not in held]
-    if not months:
-        raise dg.Failure(
-            description=(
-                f"kho dữ liệu chưa có số liệu cho tháng {', '.join(skipped)}: không lập báo cáo "
-                f"/ the warehouse holds no figures for {', '.join(skipped)}"
-            ),
-            allow_retries=False,
-        )
-    if skipped:
-        context.log.warning(f"không có số liệu, bỏ qua / no figures, skipped: {skipped}")
-        metadata["months_without_figures"] = ", ".join(skipped)
+    months = months_with_figures(context, paths.warehouse, metadata, "báo cáo")
     for month in months:
         try:
             written = write_reports(
@@ -160,9 +169,7 @@ def monthly_report(
             )
         except ScopeError as error:  # a leaf, an unknown or inactive unit: one line
             raise dg.Failure(description=str(error), allow_retries=False) from None
-        if written["markdown"].parent.name == month:  # the root's run: units' receipts (§11)
-            write_receipts(paths.warehouse, paths.output, month)
-        else:
+        if unit_code:
             metadata["unit_code"] = unit_code
         if can_convert:  # a failed conversion never fails the run
             pdf = convert_to_pdf(written["docx"])
@@ -180,6 +187,6 @@ def monthly_report(
     return dg.MaterializeResult(metadata=metadata)
 
 
-# The reporting part: the published warehouse and the month's report (with the units'
-# receipts, CONTRACT §11); orchestration/definitions.py merges the parts.
+# The reporting part: the published warehouse and the month's report;
+# orchestration/definitions.py merges the parts.
 defs = dg.Definitions(assets=[published_warehouse, monthly_report])

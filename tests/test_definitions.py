@@ -11,7 +11,13 @@ import pytest
 from orchestration.automation import PIPELINE_GROUPS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PYTHON_ASSETS = ["raw/inbox_files", "raw/report_rows", "warehouse/published", "monthly_report"]
+PYTHON_ASSETS = [
+    "raw/inbox_files",
+    "raw/report_rows",
+    "warehouse/published",
+    "monthly_report",
+    "unit_receipts",
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +63,12 @@ def test_job_schedule_and_sensor(defs):
     assert job.tags["dean5299/warehouse_writer"] == "monthly"
     refresh = defs.resolve_job_def("report_refresh_job")
     assert {key.to_user_string() for key in refresh.asset_layer.selected_asset_keys} == {
-        "monthly_report"
+        "monthly_report",
+        "unit_receipts",
     }
+    # The units' receipts go with every monthly run; their templates only on demand.
+    monthly = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    assert "unit_receipts" in monthly and "unit_templates" not in monthly
     assert defs.resolve_schedule_def("monthly_schedule").job_name == "monthly_report_job"
     sensor = defs.resolve_sensor_def("inbox_sensor")
     assert {target.job_name for target in sensor.targets} == {
@@ -80,6 +90,7 @@ def test_groups_follow_dbt_folders(defs):
     assert group["marts/fct_indicator_progress"] == "warehouse"
     assert group["quality/dq_part_exceeds_whole"] == "quality"
     assert group["monthly_report"] == "reporting"
+    assert group["unit_receipts"] == group["unit_templates"] == "units_side"
     assert set(group.values()) == set(PIPELINE_GROUPS)
 
 
@@ -101,9 +112,9 @@ def test_every_asset_has_owner_description_and_layer(defs):
         assert " / " in description, name  # Vietnamese / English
 
 
-def test_only_the_report_is_partitioned_by_month(defs):
-    """The warehouse holds every month (CONTRACT §9); the month's report is the partition.
-    Partitions end at the last finished month."""
+def test_only_the_months_outputs_are_partitioned_by_month(defs):
+    """The warehouse holds every month (CONTRACT §9); the month's report and the units'
+    receipts and templates are the partition. Partitions end at the last finished month."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -117,8 +128,9 @@ def test_only_the_report_is_partitioned_by_month(defs):
     partitioned = {
         key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).partitions_def
     }
-    assert partitioned == {"monthly_report"}
-    assert graph.get(dg.AssetKey("monthly_report")).partitions_def == monthly_partitions
+    assert partitioned == {"monthly_report", "unit_receipts", "unit_templates"}
+    for name in partitioned:
+        assert graph.get(dg.AssetKey(name)).partitions_def == monthly_partitions
 
 
 @pytest.mark.slow

@@ -267,3 +267,38 @@ def test_html_receipt_reads_on_a_360_px_phone_without_sideways_scrolling(sample)
         assert page.evaluate("getComputedStyle(document.querySelector('thead')).display") != (
             "none"
         )
+
+
+def test_the_units_side_assets_write_what_the_commands_write(sample, tmp_path) -> None:
+    """The UI's units' side (orchestration/units_side_assets.py): the unit_templates asset
+    writes the same bytes as `write_templates`, unit_receipts a receipt per reporting unit
+    and the send list; a month without figures gets no receipts, and one line saying so."""
+    import dagster as dg
+
+    from orchestration.resources import PipelineConfig
+    from orchestration.units_side_assets import unit_receipts, unit_templates
+
+    out = tmp_path / "out"
+    resources = {
+        "pipeline": PipelineConfig(warehouse=str(sample.warehouse), output=str(out))
+    }
+    result = dg.materialize([unit_templates, unit_receipts], partition_key="2024-04",
+                            resources=resources)  # fmt: skip
+    assert result.success
+    direct = write_templates(sample.warehouse, tmp_path / "direct", "2024-04")
+    assert len(direct) == 10
+    for path in direct:
+        assert (out / "mau_bao_cao" / "2024-04" / path.name).read_bytes() == path.read_bytes()
+    receipts = sorted((out / "phan_hoi" / "2024-04").glob("*.xlsx"))
+    assert [p.stem for p in receipts] == sorted(p.stem for p in direct)
+    assert (out / "phan_hoi" / "2024-04" / "danh_sach_gui.csv").is_file()
+    (materialization,) = result.asset_materializations_for_node("unit_receipts")
+    assert materialization.metadata["receipts"].value == 10
+
+    early = dg.materialize([unit_receipts], partition_key="2022-01", resources=resources,
+                           raise_on_error=False)  # fmt: skip
+    assert not early.success
+    (failure,) = early.get_step_failure_events()
+    message = failure.event_specific_data.error.message
+    assert "chưa có số liệu cho tháng 2022-01: không lập phiếu phản hồi" in message
+    assert not (out / "phan_hoi" / "2022-01").exists()

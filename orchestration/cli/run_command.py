@@ -156,12 +156,12 @@ def run_monthly_job(
     """
     import dagster as dg
 
-    from orchestration.automation import MONTHLY_JOB, PIPELINE_GROUPS
+    from orchestration.automation import MONTHLY_JOB, PIPELINE_GROUPS, job_selection
     from orchestration.definitions import defs
     from orchestration.reporting_assets import report_run_config
 
     graph = defs.resolve_asset_graph()
-    expected = dg.AssetSelection.groups(*PIPELINE_GROUPS).resolve(graph)
+    expected = job_selection(PIPELINE_GROUPS).resolve(graph)
     checks = [key for key in graph.asset_check_keys if key.asset_key in expected]
 
     handlers: list[logging.Handler] = []
