@@ -9,10 +9,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory, dbt_manifest):
-    # The session's one run of the shipped sample, shared with the report tests.
-    from test_reports_support import sample_run_once
+    # A copy of the session's one run of the shipped sample (test_rerun_is_idempotent
+    # runs again in it).
+    from test_reports_support import sample_run_copy
 
-    ws = sample_run_once(tmp_path_factory)
+    ws = sample_run_copy(tmp_path_factory, "golden_sample")
     return ws, ws.first_run
 
 

@@ -126,23 +126,17 @@ def report_texts(folder: Path, month: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def reform_reports(tmp_path_factory, dbt_manifest):
     """The reform sample through the real CLI (its 2025-06 report of the former province
-    TDBL builds and publishes the warehouse), then the root's and TDNL's reports of the
-    same month from that warehouse."""
+    TDBL builds and publishes the warehouse; a copy of the session's run, shared with
+    test_reform_sample.py), then the root's and TDNL's reports of the same month from
+    that warehouse."""
     import datetime as dt
-    import importlib.util
 
     import duckdb
-    from conftest import Workspace
+    from test_reports_support import reform_run_copy
 
     from reports.writer import write_reports
 
-    spec = importlib.util.spec_from_file_location("generate_reform", REFORM / "generate_reform.py")
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    ws = Workspace(tmp_path_factory.mktemp("reform_reports"))
-    generator.generate(ws.root)
-    cli = ws.run_cli("run", "--as-of", "2025-06", "--unit", "TDBL")
-    assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
+    ws, _ = reform_run_copy(tmp_path_factory, "reform_reports")
     june = dt.date(2025, 6, 1)
     write_reports(ws.warehouse, ws.output, june)
     write_reports(ws.warehouse, ws.output, june, unit_code="TDNL")

@@ -80,16 +80,15 @@ def test_each_line_has_its_own_unit_and_period(tmp_path: Path) -> None:
 
 
 def test_blank_lines_are_skipped_and_line_numbers_stay_exact(tmp_path: Path) -> None:
-    _, rows = _ingest_csv(
-        tmp_path,
-        [
-            "unit_code,period,measure_code,value",
-            "",
-            "A,04/2024,accounts_total,1",
-            ",,,",
-            'A,04/2024,"dossiers_total","2"',
-        ],
-    )
+    # The file as written: its lines 3 and 5 hold the values.
+    text = """\
+unit_code,period,measure_code,value
+
+A,04/2024,accounts_total,1
+,,,
+A,04/2024,"dossiers_total","2"
+"""
+    _, rows = _ingest_csv(tmp_path, text.splitlines())
     assert rows_of(rows, "row_number", "location", "measure_code") == [
         (3, "line 3", "accounts_total"),
         (5, "line 5", "dossiers_total"),

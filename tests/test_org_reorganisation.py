@@ -31,23 +31,25 @@ AS_OF = dt.date(2024, 6, 1)
 MONTHS = [dt.date(2023, 11, 1), dt.date(2023, 12, 1)] + [dt.date(2024, m, 1) for m in range(1, 7)]
 EFFECTIVE = dt.date(2024, 4, 1)
 
+# The months around the change: the predecessors' last (active_to), the successors' first.
+ENDED, STARTED = "2024-03", f"{EFFECTIVE:%Y-%m}"
 # unit_code, unit_name, unit_type, parent_code, active_from, active_to
 UNITS = [
     ("P", "Tỉnh Đoàn Hợp Nhất", "tinh_doan", "", "2022-01", ""),
     ("L", "Đoàn Khối L", "doan_khoi", "P", "2022-01", ""),
-    ("T", "Huyện Đoàn T (giải thể)", "huyen", "P", "2022-01", "2024-03"),
-    ("Q", "Huyện Đoàn Q (chia tách thiếu)", "huyen", "P", "2022-01", "2024-03"),
-    ("Q1", "Xã Q1", "xa", "P", "2024-04", ""),
-    ("Q2", "Xã Q2", "xa", "P", "2024-04", ""),
+    ("T", "Huyện Đoàn T (giải thể)", "huyen", "P", "2022-01", ENDED),
+    ("Q", "Huyện Đoàn Q (chia tách thiếu)", "huyen", "P", "2022-01", ENDED),
+    ("Q1", "Xã Q1", "xa", "P", STARTED, ""),
+    ("Q2", "Xã Q2", "xa", "P", STARTED, ""),
     ("G1", "Cụm G1", "cum", "P", "2022-01", ""),
-    ("A", "Huyện Đoàn A", "huyen", "G1", "2022-01", "2024-03"),
-    ("B", "Huyện Đoàn B", "huyen", "G1", "2022-01", "2024-03"),
-    ("M", "Xã M (hợp nhất A, B)", "xa", "G1", "2024-04", ""),
+    ("A", "Huyện Đoàn A", "huyen", "G1", "2022-01", ENDED),
+    ("B", "Huyện Đoàn B", "huyen", "G1", "2022-01", ENDED),
+    ("M", "Xã M (hợp nhất A, B)", "xa", "G1", STARTED, ""),
     ("G2", "Cụm G2", "cum", "P", "2022-01", ""),
     ("H", "Cụm H", "cum", "G2", "2022-01", ""),
-    ("S", "Huyện Đoàn S", "huyen", "H", "2022-01", "2024-03"),
-    ("S1", "Phường S1", "phuong", "H", "2024-04", ""),
-    ("S2", "Phường S2", "phuong", "H", "2024-04", ""),
+    ("S", "Huyện Đoàn S", "huyen", "H", "2022-01", ENDED),
+    ("S1", "Phường S1", "phuong", "H", STARTED, ""),
+    ("S2", "Phường S2", "phuong", "H", STARTED, ""),
 ]
 # from_unit_code, to_unit_code, effective_from, share
 CHANGES = [

@@ -387,22 +387,11 @@ def _digest(path) -> str:
 
 @pytest.fixture(scope="module")
 def published_sample(tmp_path_factory, dbt_manifest):
-    """The shipped sample, run once: each test breaks its reference folder, runs again,
-    and puts the folder back."""
-    import sys
+    """The shipped sample, run (a copy of the session's run): each test breaks its
+    reference folder, runs again, and puts the folder back."""
+    from test_reports_support import sample_run_copy
 
-    from conftest import Workspace
-
-    sys.path.insert(0, str(SAMPLE))
-    from sample_mtimes import restore_mtimes
-
-    ws = Workspace(tmp_path_factory.mktemp("reference_e2e"))
-    shutil.copytree(SAMPLE / "inbox", ws.inbox)
-    shutil.copytree(SAMPLE / "reference", ws.reference)
-    restore_mtimes(ws.inbox, SAMPLE / "inbox_mtimes.csv")
-    first = ws.run_cli("run", "--as-of", "2024-04")
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    return ws
+    return sample_run_copy(tmp_path_factory, "reference_e2e")
 
 
 def _units_without_parent_code(text: str) -> str:

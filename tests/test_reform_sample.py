@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -19,15 +18,13 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from conftest import Workspace
+from test_reports_support import REFORM, reform_generator, reform_run_copy
 
 from forms.vi_format import number
 
-REFORM = Path(__file__).resolve().parent.parent / "sample" / "reform"
-# sample/ is not an installed package: load the generator from its file (as test_sample).
-_spec = importlib.util.spec_from_file_location("generate_reform", REFORM / "generate_reform.py")
-generator = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generator)
-NAMES, PARENT, generate = generator.NAMES, generator.PARENT, generator.generate
+generator = reform_generator()
+NAMES, PARENT = generator.NAMES, generator.PARENT
 SHIPPED = ("reference", "inbox", "inbox_mtimes.csv", "golden.json")
 
 
@@ -57,15 +54,13 @@ def test_the_generator_rewrites_the_shipped_sample_byte_for_byte(tmp_path):
 @pytest.fixture(scope="module")
 def reform(tmp_path_factory, dbt_manifest):
     import dagster as dg
-    from conftest import Workspace
 
     from orchestration.definitions import defs
     from orchestration.reporting_assets import report_run_config
 
-    ws = Workspace(tmp_path_factory.mktemp("reform"))
-    golden = generate(ws.root)  # reference/, inbox/ (with receipt times), golden.json
-    cli = ws.run_cli("run", "--as-of", "2025-06", "--unit", "TDBL")
-    assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
+    # The CLI's run (a copy of the session's, shared with test_group_reports.py).
+    ws, golden = reform_run_copy(tmp_path_factory, "reform")
+    cli = ws.first_run
     job = defs.resolve_job_def("report_refresh_job")
     refreshed = {}
     with pytest.MonkeyPatch.context() as env:
@@ -208,7 +203,8 @@ def test_group_reports_are_written_in_their_folder_and_are_not_publications(refo
     from reports.publications import publications_of
 
     ws, golden = reform["ws"], reform["golden"]
-    assert f"{ws.output / '2025-06' / 'TDBL' / 'bao_cao_2025-06.md'}" in reform["cli"].stdout
+    ran = Workspace(ws.copied_from)  # the folder the CLI ran in, before the copy
+    assert f"{ran.output / '2025-06' / 'TDBL' / 'bao_cao_2025-06.md'}" in reform["cli"].stdout
     for code in ("TDBL", "TDNL"):
         folder = ws.output / "2025-06" / code
         files = {p.name for p in folder.iterdir()}

@@ -117,15 +117,9 @@ def marts(ws):
                 "where table_schema = 'marts' and table_type = 'BASE TABLE'"
             )
         }
-    return dict(
-        progress={(r[0], r[1]): r[2:] for r in progress},
-        primary=primary,
-        trend_months=trend_months,
-        units=units,
-        issues=issues,
-        missing=missing,
-        tables=tables,
-    )
+    progress = {(r[0], r[1]): r[2:] for r in progress}
+    return {"progress": progress, "primary": primary, "trend_months": trend_months,
+            "units": units, "issues": issues, "missing": missing, "tables": tables}  # fmt: skip
 
 
 def half_up(value) -> int:

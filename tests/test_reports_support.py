@@ -1,7 +1,9 @@
 """Helpers shared by the report and publishing tests (no tests in this module).
 
-- `sample_run_once`: one CLI run of the shipped sample per test session, shared
-  by every module that only reads what it wrote (a run costs ~25 s).
+- `sample_run_once`: the shipped sample's CLI run, built once per test session
+  (tests/shared_runs.py), one copy per worker shared by every module that only reads
+  what it wrote; `sample_run_copy`: a copy of that run of a module's own, to write into.
+- `reform_run_copy`: the same for the reform sample's run for TDBL's 2025-06 report.
 - `chromium_page`: headless Debian Chromium driven by Playwright, or a skip.
 - `old_duckdb_python`: a venv with an older duckdb, cached between sessions.
 """
@@ -9,6 +11,8 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE, Workspace
+from shared_runs import copy_run, shared_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+REFORM = SAMPLE / "reform"
 _RUNS: dict[str, Workspace] = {}
 
 
@@ -46,16 +52,50 @@ def run_ok(ws: Workspace, as_of: str = "2024-04") -> subprocess.CompletedProcess
     return result
 
 
-def sample_run_once(tmp_path_factory) -> Workspace:
+def _built_sample(tmp_path_factory) -> Workspace:
     """The shipped sample run through the real CLI for 2024-04, once per session."""
-    if "sample" not in _RUNS:
-        from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.dbt_manifest import ensure_manifest
 
-        ensure_manifest()
-        ws = copy_sample(Workspace(tmp_path_factory.mktemp("reports_sample")))
-        ws.first_run = run_ok(ws)
-        _RUNS["sample"] = ws
+    ensure_manifest()
+    return shared_run(
+        tmp_path_factory,
+        "sample_2024-04",
+        lambda ws: copy_sample(ws).run_cli("run", "--as-of", "2024-04"),
+    )
+
+
+def sample_run_copy(tmp_path_factory, name: str) -> Workspace:
+    """A copy of the sample's 2024-04 run of the caller's own (a new folder `name`)."""
+    return copy_run(_built_sample(tmp_path_factory), tmp_path_factory.mktemp(name))
+
+
+def sample_run_once(tmp_path_factory) -> Workspace:
+    """The sample's 2024-04 run, one copy per worker process: only read it (or copy it)."""
+    if "sample" not in _RUNS:
+        _RUNS["sample"] = sample_run_copy(tmp_path_factory, "reports_sample")
     return _RUNS["sample"]
+
+
+def reform_generator():
+    """sample/reform/generate_reform.py (sample/ is not an installed package)."""
+    spec = importlib.util.spec_from_file_location("generate_reform", REFORM / "generate_reform.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    return generator
+
+
+def reform_run_copy(tmp_path_factory, name: str) -> tuple[Workspace, dict]:
+    """A copy of the caller's own of the reform sample's run for the former province
+    TDBL's 2025-06 report (`run --as-of 2025-06 --unit TDBL`: it builds and publishes the
+    warehouse), built once per session; and the generator's golden.json."""
+
+    def build(ws: Workspace) -> subprocess.CompletedProcess:
+        reform_generator().generate(ws.root)  # reference/, inbox/ with receipt times
+        return ws.run_cli("run", "--as-of", "2025-06", "--unit", "TDBL")
+
+    built = shared_run(tmp_path_factory, "reform_2025-06_TDBL", build)
+    ws = copy_run(built, tmp_path_factory.mktemp(name))
+    return ws, json.loads((ws.root / "golden.json").read_text(encoding="utf-8"))
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ exact for counts, text, dates and flags, floats to 1e-9, timestamps as UTC insta
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import shutil
@@ -22,13 +21,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import DEAN5299, SAMPLE, Workspace
-from test_reports_support import copy_sample
+from conftest import DEAN5299, Workspace
+from test_reports_support import copy_sample, reform_generator
 
 from orchestration.preflight import PreflightError, check_engine
 
 PLACEHOLDER_PREFIX = "pub-00000000T000000"  # the schema-only file of an empty log
-REFORM = SAMPLE / "reform"
 RUN_TIMEOUT_SECONDS = 1800
 
 
@@ -46,11 +44,7 @@ needs_spark = pytest.mark.skipif(
 
 
 def prepare_reform(ws: Workspace) -> Workspace:
-    # sample/ is not an installed package: the generator is loaded from its file.
-    spec = importlib.util.spec_from_file_location("generate_reform", REFORM / "generate_reform.py")
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    generator.generate(ws.root)  # reference/, inbox/ with receipt times, golden.json
+    reform_generator().generate(ws.root)  # reference/, inbox/ with receipt times, golden.json
     return ws
 
 

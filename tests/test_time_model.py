@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from conftest import SAMPLE, Workspace
 from openpyxl import load_workbook
-from test_reports_support import copy_sample, run_ok
+from test_reports_support import run_ok, sample_run_copy
 
 pytestmark = pytest.mark.slow
 
@@ -50,11 +50,10 @@ def resubmit_tpba_march(ws: Workspace, added: int = 100) -> Path:
     return target
 
 
-def test_the_close_revise_reclose_sequence(tmp_path, dbt_manifest):
+def test_the_close_revise_reclose_sequence(tmp_path_factory, dbt_manifest):
     """run April, run February, close March, TPBA resubmits March, run April, re-close
-    March, run April (the issue's sequence)."""
-    ws = copy_sample(Workspace(tmp_path))
-    run_ok(ws, "2024-04")
+    March, run April (the issue's sequence). The first run is a copy of the session's."""
+    ws = sample_run_copy(tmp_path_factory, "close_revise")
     assert province_ct3(ws, "2024-04") == 21458
 
     # An older month's run renders its report and keeps every later month.
