@@ -28,9 +28,10 @@ subtree_months as (
     group by all
 ),
 
--- One number per scope and measure: the running totals partition and join on it.
+-- One number per scope and measure: the running totals partition and join on it (an
+-- ordered row_number: Spark refuses one without ORDER BY).
 series as (
-    select unit_code, measure_code, row_number() over () as series_id
+    select unit_code, measure_code, row_number() over (order by unit_code, measure_code) as series_id
     from (select distinct unit_code, measure_code from subtree_months)
 ),
 
