@@ -35,12 +35,15 @@ series as (
     from (select distinct unit_code, measure_code from subtree_months)
 ),
 
+calendar_bounds as (
+    select
+        (select min(period) from subtree_months) as first_month,
+        (select max(as_of) from as_of_values) as last_month
+),
+
 calendar as (
-    select unnest(generate_series(
-        (select min(period) from subtree_months),
-        (select max(as_of) from as_of_values),
-        interval 1 month
-    ))::date as period
+    select {{ month_series('first_month', 'last_month') }} as period
+    from calendar_bounds
 ),
 
 running_totals as (

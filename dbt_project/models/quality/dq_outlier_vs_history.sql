@@ -13,10 +13,13 @@
 with flows as (
     select
         monthly.unit_code, monthly.period, monthly.measure_code, monthly.value,
-        -- The unit's reported months of the measure, numbered: "the 12 most recent before
-        -- M" is then a range of numbers, a join linear in the months (a join to every
-        -- earlier month, cut afterwards, was quadratic: 10.000 units x 72 months spilled
-        -- past 50 GB).
+        -- One integer per unit-measure series, and the series' reported months numbered:
+        -- "the 12 most recent before M" is then a range of numbers, a join linear in the
+        -- months (a join to every earlier month, cut afterwards, was quadratic: 10.000
+        -- units x 72 months spilled past 50 GB), and the medians below group ~12 values
+        -- under two integers, not under three text and date keys (a third less memory:
+        -- the medians hold every value of every group at once).
+        dense_rank() over (order by monthly.unit_code, monthly.measure_code) as series,
         row_number() over (
             partition by monthly.unit_code, monthly.measure_code order by monthly.period
         ) as month_number
@@ -27,44 +30,44 @@ with flows as (
 
 history as (
     select
-        flows.unit_code,
-        flows.period,
-        flows.measure_code,
-        flows.value,
+        flows.series,
+        flows.month_number,
         earlier.value as history_value
     from flows
     inner join flows as earlier
-        on earlier.unit_code = flows.unit_code
-        and earlier.measure_code = flows.measure_code
+        on earlier.series = flows.series
         and earlier.month_number between flows.month_number - {{ max_history }}
             and flows.month_number - 1
 ),
 
 centre as (
-    select unit_code, period, measure_code, value,
-        median(history_value) as history_median,
-        count(*) as history_months
+    select series, month_number,
+        median(history_value) as history_median
     from history
-    group by all
+    group by series, month_number
     having count(*) >= {{ min_history }}
 ),
 
 spread as (
     select
-        centre.unit_code, centre.period, centre.measure_code, centre.value,
-        centre.history_median,
+        centre.series, centre.month_number, centre.history_median,
         median(abs(history.history_value - centre.history_median)) as mad,
         avg(abs(history.history_value - centre.history_median)) as mean_ad
     from centre
-    inner join history using (unit_code, period, measure_code)
-    group by all
+    inner join history using (series, month_number)
+    group by centre.series, centre.month_number, centre.history_median
 ),
 
 scored as (
     select
-        *,
-        greatest(case when mad > 0 then 1.4826 * mad else 1.2533 * mean_ad end, 1.4826) as scale
+        flows.unit_code, flows.period, flows.measure_code, flows.value,
+        spread.history_median,
+        greatest(
+            case when spread.mad > 0 then 1.4826 * spread.mad else 1.2533 * spread.mean_ad end,
+            1.4826
+        ) as scale
     from spread
+    inner join flows using (series, month_number)
 ),
 
 bounded as (
