@@ -18,24 +18,35 @@ from outbox.templates import write_templates
 UNITS_SIDE_GROUP = "units_side"
 UNIT_RECEIPTS = dg.AssetKey("unit_receipts")
 UNIT_TEMPLATES = dg.AssetKey("unit_templates")
+# Both read the published warehouse for the partition's month; a backfill of several
+# months runs once (the receipts in the run that renders their reports).
+_MONTHLY_FROM_PUBLISHED = {
+    "deps": [PUBLISHED_WAREHOUSE],
+    "partitions_def": monthly_partitions,
+    "backfill_policy": dg.BackfillPolicy.single_run(),
+    "group_name": UNITS_SIDE_GROUP,
+    "owners": [DATA_TEAM],
+    "tags": {"layer": "units_side"},
+}
+RECEIPTS_TEXT = (
+    "Phiếu phản hồi tháng cho từng đơn vị báo cáo (phan_hoi/YYYY-MM/<mã>.xlsx, .html) và danh "
+    "sách gửi (danh_sach_gui.csv): tệp đã nhận, dòng bị loại, vấn đề dữ liệu, tình trạng nộp, "
+    "tiến độ và thứ hạng / each reporting unit's receipt for the month and the send list "
+    "(CONTRACT §11)."
+)
+TEMPLATES_TEXT = (
+    "Mẫu báo cáo tháng điền sẵn cho từng đơn vị (mau_bao_cao/YYYY-MM/<mã>.xlsx): thông tin đơn "
+    "vị, kỳ báo cáo, lũy kế các tháng trước; chỉ ô số liệu được nhập. Lập khi cần, không thuộc "
+    "lần chạy hằng tháng / each reporting unit's prefilled template for the month (CONTRACT "
+    "§11), on demand (not part of the monthly run)."
+)
 
 
 @dg.asset(
     key=UNIT_RECEIPTS,
-    deps=[PUBLISHED_WAREHOUSE],
-    partitions_def=monthly_partitions,
-    # A backfill writes its months' receipts in the run that renders their reports.
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name=UNITS_SIDE_GROUP,
-    owners=[DATA_TEAM],
-    tags={"layer": "units_side"},
     kinds={"excel", "html", "csv"},
-    description=(
-        "Phiếu phản hồi tháng cho từng đơn vị báo cáo (phan_hoi/YYYY-MM/<mã>.xlsx, .html) và "
-        "danh sách gửi (danh_sach_gui.csv): tệp đã nhận, dòng bị loại, vấn đề dữ liệu, tình "
-        "trạng nộp, tiến độ và thứ hạng / each reporting unit's receipt for the month and "
-        "the send list (CONTRACT §11)."
-    ),
+    description=RECEIPTS_TEXT,
+    **_MONTHLY_FROM_PUBLISHED,
 )
 def unit_receipts(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
@@ -56,20 +67,7 @@ def unit_receipts(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
 
 
 @dg.asset(
-    key=UNIT_TEMPLATES,
-    deps=[PUBLISHED_WAREHOUSE],
-    partitions_def=monthly_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name=UNITS_SIDE_GROUP,
-    owners=[DATA_TEAM],
-    tags={"layer": "units_side"},
-    kinds={"excel"},
-    description=(
-        "Mẫu báo cáo tháng điền sẵn cho từng đơn vị (mau_bao_cao/YYYY-MM/<mã>.xlsx): thông tin "
-        "đơn vị, kỳ báo cáo, lũy kế các tháng trước; chỉ ô số liệu được nhập. Lập khi cần, "
-        "không thuộc lần chạy hằng tháng / each reporting unit's prefilled template for the "
-        "month (CONTRACT §11), on demand (not part of the monthly run)."
-    ),
+    key=UNIT_TEMPLATES, kinds={"excel"}, description=TEMPLATES_TEXT, **_MONTHLY_FROM_PUBLISHED
 )
 def unit_templates(context: dg.AssetExecutionContext, pipeline: PipelineConfig):
     paths = pipeline.paths()
