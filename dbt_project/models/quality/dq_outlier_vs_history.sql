@@ -11,63 +11,27 @@
 {% set min_history = 3 %}
 {% set max_history = 12 %}
 with flows as (
-    select
-        monthly.unit_code, monthly.period, monthly.measure_code, monthly.value,
-        -- One integer per unit-measure series, and the series' reported months numbered:
-        -- "the 12 most recent before M" is then a range of numbers, a join linear in the
-        -- months (a join to every earlier month, cut afterwards, was quadratic: 10.000
-        -- units x 72 months spilled past 50 GB), and the medians below group ~12 values
-        -- under two integers, not under three text and date keys (a third less memory:
-        -- the medians hold every value of every group at once).
-        dense_rank() over (order by monthly.unit_code, monthly.measure_code) as series,
-        row_number() over (
-            partition by monthly.unit_code, monthly.measure_code order by monthly.period
-        ) as month_number
+    select monthly.unit_code, monthly.period, monthly.measure_code, monthly.value
     from {{ ref('fct_measure_monthly') }} as monthly
     inner join {{ ref('measures') }} as measures using (measure_code)
     where measures.aggregation = 'sum'
 ),
 
-history as (
-    select
-        flows.series,
-        flows.month_number,
-        earlier.value as history_value
-    from flows
-    inner join flows as earlier
-        on earlier.series = flows.series
-        and earlier.month_number between flows.month_number - {{ max_history }}
-            and flows.month_number - 1
-),
-
-centre as (
-    select series, month_number,
-        median(history_value) as history_median
-    from history
-    group by series, month_number
-    having count(*) >= {{ min_history }}
-),
-
-spread as (
-    select
-        centre.series, centre.month_number, centre.history_median,
-        median(abs(history.history_value - centre.history_median)) as mad,
-        avg(abs(history.history_value - centre.history_median)) as mean_ad
-    from centre
-    inner join history using (series, month_number)
-    group by centre.series, centre.month_number, centre.history_median
-),
+-- Each month with its history's median, MAD and mean absolute deviation. On DuckDB one
+-- window per row (the earlier values as a list), not a self-join grouped by month: the
+-- grouped median() held every month's ~12 values at once and needed more than 3 GB at
+-- 10.000 units x 72 months; the window sorts out of core (docs/benchmarks.md).
+{{ history_median_mad('flows', 'spread', min_history, max_history) }},
 
 scored as (
     select
-        flows.unit_code, flows.period, flows.measure_code, flows.value,
+        spread.unit_code, spread.period, spread.measure_code, spread.value,
         spread.history_median,
         greatest(
             case when spread.mad > 0 then 1.4826 * spread.mad else 1.2533 * spread.mean_ad end,
             1.4826
         ) as scale
     from spread
-    inner join flows using (series, month_number)
 ),
 
 bounded as (
