@@ -99,3 +99,92 @@
 {% macro spark__star_except(relation_alias, columns) -%}
     {{ relation_alias ~ '.' if relation_alias }}* except ({{ columns | join(', ') }})
 {%- endmacro %}
+
+{#- For dq_outlier_vs_history: CTEs (comma-separated, for a WITH list) ending in one named
+    `name`: every row of `source` (unit_code, measure_code, period, value) that has at
+    least `min_history` earlier rows of its unit and measure, with the median, the
+    median absolute deviation from it (mad) and the mean absolute deviation (mean_ad) of
+    the values of its `max_history` most recent earlier rows. DuckDB: one window of the
+    earlier values as a list per row (window operators sort out of core; the old
+    self-join's grouped median() held ~12 values of every month at once: 3 GB at 10.000
+    units x 72 months, docs/benchmarks.md); list_median is the median aggregate
+    (interpolating between the middle two of an even count). Spark has no list median:
+    the self-join form, the earlier rows numbered so the join is a range. -#}
+{% macro history_median_mad(source, name, min_history, max_history) -%}
+    {{ return(adapter.dispatch('history_median_mad', 'dean5299')(source, name, min_history, max_history)) }}
+{%- endmacro %}
+{% macro default__history_median_mad(source, name, min_history, max_history) -%}
+{{ name }}_history as (
+    select
+        *,
+        list(value) over (
+            partition by unit_code, measure_code order by period
+            rows between {{ max_history }} preceding and 1 preceding
+        ) as history
+    from {{ source }}
+),
+
+{{ name }}_centred as (
+    select *, list_median(history) as history_median
+    from {{ name }}_history
+    where len(history) >= {{ min_history }}
+),
+
+{{ name }} as (
+    select
+        * exclude (history, deviations),
+        list_median(deviations) as mad,
+        list_avg(deviations) as mean_ad
+    from (
+        select *, list_transform(history, lambda x: abs(x - history_median)) as deviations
+        from {{ name }}_centred
+    )
+)
+{%- endmacro %}
+{% macro spark__history_median_mad(source, name, min_history, max_history) -%}
+{{ name }}_numbered as (
+    select
+        *,
+        -- one integer per unit-measure series, its rows numbered by period
+        dense_rank() over (order by unit_code, measure_code) as series,
+        row_number() over (partition by unit_code, measure_code order by period) as month_number
+    from {{ source }}
+),
+
+{{ name }}_history as (
+    select
+        given.series,
+        given.month_number,
+        earlier.value as history_value
+    from {{ name }}_numbered as given
+    inner join {{ name }}_numbered as earlier
+        on earlier.series = given.series
+        and earlier.month_number between given.month_number - {{ max_history }}
+            and given.month_number - 1
+),
+
+{{ name }}_centre as (
+    select series, month_number, median(history_value) as history_median
+    from {{ name }}_history
+    group by series, month_number
+    having count(*) >= {{ min_history }}
+),
+
+{{ name }}_spread as (
+    select
+        centre.series, centre.month_number, centre.history_median,
+        median(abs(history.history_value - centre.history_median)) as mad,
+        avg(abs(history.history_value - centre.history_median)) as mean_ad
+    from {{ name }}_centre as centre
+    inner join {{ name }}_history as history using (series, month_number)
+    group by centre.series, centre.month_number, centre.history_median
+),
+
+{{ name }} as (
+    select
+        numbered.unit_code, numbered.period, numbered.measure_code, numbered.value,
+        spread.history_median, spread.mad, spread.mean_ad
+    from {{ name }}_spread as spread
+    inner join {{ name }}_numbered as numbered using (series, month_number)
+)
+{%- endmacro %}
