@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,6 @@ _names = itertools.count()
 @functools.cache
 def gx_context():
     """One ephemeral context per process (nothing written to disk)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     # GX probes for pyspark at import; with the Spark engine installed, pyspark warns
     # about pandas 3 although GX never hands it a DataFrame here (we validate pandas).
     warnings.filterwarnings(

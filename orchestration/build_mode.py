@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -161,10 +162,12 @@ def prepare_build_file(paths: PipelinePaths, plan: BuildPlan) -> None:
         create_build_file(paths.build_db)
 
 
-def dbt_build_args(plan: BuildPlan) -> list[str]:
+def dbt_build_args(plan: BuildPlan, dbt_vars: Mapping[str, str]) -> list[str]:
     # dbt's unit tests check the SQL against fixed inputs, not the data: they run in the
-    # test suite (tests/test_dbt_unit_tests.py), not in every build.
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # test suite (tests/test_dbt_unit_tests.py), not in every build. The vars are the
+    # deployment's paths (PipelinePaths.dbt_vars), sorted so their text never changes.
+    args = ["build", "--exclude-resource-type", "unit_test",
+            "--vars", json.dumps(dict(sorted(dbt_vars.items())))]
     return args if plan.incremental else [*args, "--full-refresh"]
 
 

@@ -61,3 +61,17 @@ def dbt_resource() -> DbtCliResource:
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=str(dbt_executable) if dbt_executable.exists() else "dbt",
     )
+
+
+def with_profile(dbt: DbtCliResource, profiles_dir: Path) -> DbtCliResource:
+    """The same dbt CLI reading the deployment's rendered profile
+    (orchestration/dbt_profile.py): how a run tells dbt its paths without os.environ."""
+    return type(dbt)(
+        project_dir=dbt.project_dir,
+        profiles_dir=str(profiles_dir),
+        dbt_executable=dbt.dbt_executable,
+        profile=dbt.profile,
+        target=dbt.target,
+        global_config_flags=dbt.global_config_flags,
+        state_path=dbt.state_path,
+    )

@@ -7,8 +7,7 @@ serves the shipped sample, a test's temporary folders and production alike.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +47,10 @@ class PipelinePaths:
         return self.warehouse.with_name(self.warehouse.name + ".reference")
 
     def dbt_env(self) -> dict[str, str]:
-        """What dbt's profile and sources read (env_var) in its subprocess. dbt's
-        `DEAN5299_REFERENCE` is the reference snapshot, never the data team's folder."""
+        """The DEAN5299_* values dbt_project/profiles.yml and the sources read with
+        env_var(), for this deployment: rendered into its profile
+        (orchestration/dbt_profile.py), or the environment of a `dbt build` run by hand.
+        dbt's `DEAN5299_REFERENCE` is the reference snapshot, never the data team's folder."""
         values = {
             "DEAN5299_RAW_STORE": str(self.raw_store),
             "DEAN5299_REFERENCE": str(self.reference_snapshot),
@@ -60,22 +61,15 @@ class PipelinePaths:
             values.update(spark_dbt_env(self.warehouse))
         return values
 
-    @contextmanager
-    def dbt_environ(self) -> Iterator[dict[str, str]]:
-        """`dbt_env()` in os.environ (dagster-dbt's subprocess inherits it) for the
-        duration only: left behind, DEAN5299_REFERENCE would point later runs of the
-        same process at the snapshot instead of the data team's folder."""
-        values = self.dbt_env()
-        before = {name: os.environ.get(name) for name in values}
-        os.environ.update(values)
-        try:
-            yield values
-        finally:
-            for name, value in before.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+    def dbt_vars(self) -> dict[str, str]:
+        """What the sources and the Spark export hook read as `var()` (the run's --vars):
+        the deployment's paths, the same in each of its runs, so dbt's partial parse holds.
+        They win over DEAN5299_RAW_STORE / DEAN5299_REFERENCE in the environment, which
+        for the data team name their own folders, not the snapshot dbt must read."""
+        values = {"raw_store": str(self.raw_store), "reference": str(self.reference_snapshot)}
+        if self.engine == "spark":
+            values["spark_export"] = spark_dbt_env(self.warehouse)["DEAN5299_SPARK_EXPORT"]
+        return values
 
     def as_env(self) -> dict[str, str]:
         return {

@@ -16,7 +16,8 @@ from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.build_mode import dbt_build_args, plan_build, prepare_build_file, record_state
 from orchestration.check_descriptions import check_description
-from orchestration.resources import DATA_TEAM, PipelineConfig, dbt_resource
+from orchestration.dbt_profile import write_profile
+from orchestration.resources import DATA_TEAM, PipelineConfig, dbt_resource, with_profile
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
 from orchestration.spark_engine import load_spark_export, prepare_spark_build, spark_export_dir
 from orchestration.warehouse_lock import acquire_for_step
@@ -219,14 +220,13 @@ def warehouse_models(
     # waits for the end of the build (a few seconds) and leaves with its table's facts.
     held: list[tuple[dg.AssetKey | None, Any]] = []
     try:
-        with paths.dbt_environ():
-            invocation = dbt.cli(
-                dbt_build_args(plan),
-                context=context,
-                target_path=claim_target_path(paths),
-            )
-            for event in invocation.stream():
-                held.append((_event_asset_key(context, event), event))
+        target_path = claim_target_path(paths)
+        deployment_dbt = with_profile(dbt, write_profile(paths, target_path))
+        invocation = deployment_dbt.cli(
+            dbt_build_args(plan, paths.dbt_vars()), context=context, target_path=target_path
+        )
+        for event in invocation.stream():
+            held.append((_event_asset_key(context, event), event))
         if paths.engine == "spark":
             # What Spark built, into the build file that every later step reads.
             tables = load_spark_export(spark_export_dir(paths.warehouse), paths.build_db)

@@ -39,6 +39,7 @@ from orchestration.build_mode import (
     published_state,
     record_state,
 )
+from orchestration.dbt_profile import write_profile
 from orchestration.publishing import PUBLISHED_STORAGE_NUMBER, publish_build, storage_number
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths, resolve_paths
 from orchestration.warehouse_assets import dbt_target_path
@@ -89,12 +90,14 @@ def table_differences(left: Path, right: Path) -> dict[str, str]:
 
 
 def _dbt(paths: PipelinePaths, plan: BuildPlan) -> None:
-    args = [*dbt_build_args(plan), "--exclude-resource-type", "test", "--threads", "2"]
-    env = {**os.environ, **paths.dbt_env()}
+    # As a run calls dbt: the deployment's rendered profile and its --vars.
+    args = [*dbt_build_args(plan, paths.dbt_vars()), "--exclude-resource-type", "test",
+            "--threads", "2"]
+    target = dbt_target_path(paths)
     result = subprocess.run(
         [str(DBT), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", str(dbt_target_path(paths))],
-        env=env, capture_output=True, text=True, timeout=600, cwd=DBT_PROJECT_DIR,
+         str(write_profile(paths, target)), "--target-path", str(target)],
+        env=os.environ, capture_output=True, text=True, timeout=600, cwd=DBT_PROJECT_DIR,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
@@ -271,10 +274,15 @@ def test_the_plan_reads_the_snapshot_not_a_flag(tmp_path, changed):
 
 
 @pytest.mark.slow
-def test_the_warehouse_asset_records_the_mode_it_ran(sample_workspace):
+def test_the_warehouse_asset_records_the_mode_it_ran(sample_workspace, monkeypatch):
     """Real Dagster materialisations of the warehouse job: the first builds in full, the
-    next (nothing new) incrementally; each model's metadata says which, and why."""
+    next (nothing new) incrementally; each model's metadata says which, and why. dbt gets
+    the deployment's paths from its rendered profile and --vars: a stray DEAN5299_BUILD_DB
+    in the process's environment is ignored, and the run leaves os.environ as it found it."""
     import dagster as dg
+
+    stray_build = sample_workspace.root / "not_the_build.duckdb"
+    monkeypatch.setenv("DEAN5299_BUILD_DB", str(stray_build))
 
     from orchestration.automation import WAREHOUSE_JOB
     from orchestration.cli.run_command import pipeline_run_config
@@ -284,12 +292,15 @@ def test_the_warehouse_asset_records_the_mode_it_ran(sample_workspace):
     job = defs.resolve_job_def(WAREHOUSE_JOB)
     modes = []
     for _ in range(2):
+        environ_before = dict(os.environ)
         result = job.execute_in_process(
             run_config=pipeline_run_config(paths),
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )
         assert result.success
+        assert dict(os.environ) == environ_before
+        assert not stray_build.exists()
         found = {
             event.asset_key.to_user_string(): event.materialization.metadata["build_mode"].value
             for event in result.get_asset_materialization_events()

@@ -51,7 +51,7 @@
 {% macro default__export_built_relations(results) -%}{%- endmacro %}
 
 {% macro spark__export_built_relations(results) -%}
-    {%- set folder = env_var('DEAN5299_SPARK_EXPORT', '') -%}
+    {%- set folder = var('spark_export', env_var('DEAN5299_SPARK_EXPORT', '')) -%}
     {%- if execute and folder -%}
     {%- for result in results
         if result.node.resource_type in ('model', 'seed') and result.status == 'success' -%}
