@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from forms.template import MEASURE_CODES, MEASURES, write_report_workbook
+from forms.template import MEASURE_CODES, write_report_workbook
 from outbox.warehouse import connect, month_start, reporting_units
 
 FOLDER = "mau_bao_cao"
@@ -51,11 +51,9 @@ def write_templates(warehouse: Path, output: Path, period: str | dt.date) -> lis
             ).fetchall()
         }
         units = reporting_units(con, month)
-    labels = {
-        code: measures.get(code, (label, unit_label, None))[:2]
-        for code, _, label, unit_label in MEASURES
-    }
-    sums = [code for code in MEASURE_CODES if measures.get(code, ("", "", "sum"))[2] == "sum"]
+    # The form's rows are the seed's measures (tests/test_measure_catalogue.py).
+    labels = {code: measures[code][:2] for code in MEASURE_CODES}
+    sums = [code for code in MEASURE_CODES if measures[code][2] == "sum"]
     written = []
     for unit in units:
         written.append(

@@ -16,42 +16,8 @@ SAMPLE = PROJECT_ROOT / "sample"
 DEAN5299 = Path(sys.executable).with_name("dean5299")
 
 
-# The longest test files, longest first (docs/testing.md has their times). With
-# `--dist loadfile` a worker takes a whole file, and the next one when it is almost done:
-# begun first, the long files cannot leave one worker alone at the end while the other
-# has finished its short ones. xdist's own order (files with more tests first) is off:
-# `--no-loadscope-reorder` in pyproject.toml's addopts.
-LONGEST_FIRST = (
-    "test_spark_equality.py",
-    "test_time_model_rebuild.py",
-    "test_publishing_writers.py",
-    "test_time_model.py",
-    "test_postgres_storage.py",
-    "test_incremental_equals_full.py",
-    "test_publishing_concurrency.py",
-    "test_disk_full.py",
-    "test_cli_run.py",
-    "test_hostile_inputs.py",
-    "test_reports_hostile.py",
-    "test_docx_report.py",
-    "test_template_roundtrip.py",
-    "test_reform_sample.py",
-    "test_arithmetic_reference.py",
-    "test_rejections_e2e.py",
-    "test_quality_rules.py",
-    "test_org_tree.py",
-    "test_org_reorganisation.py",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: others in order
-
-
 @pytest.fixture(scope="session", autouse=True)
 def quiet_tools():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 

@@ -176,6 +176,10 @@ def test_ui_metadata_of_the_run(story):
     assert progress["months_covered"] == "2024-01 → 2024-04"
     staging = metadata("staging", "stg_reference__units")
     assert staging["dagster/row_count"] == 12 and "months_covered" not in staging
+    published = metadata("warehouse", "published")
+    # The sample's full build is renamed as built (nothing freed to compact).
+    assert published["compacted"] is False and published["published_mb"] > 1
+    assert 0 <= published["publish_seconds"] < 60 and published["build_free_mb"] >= 0
     ingestion = metadata("raw", "inbox_files")
     assert ingestion["files_seen"] == 40 and ingestion["files_new"] == 40
     assert RESUBMISSION in ingestion["new_files"]
