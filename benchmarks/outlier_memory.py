@@ -250,7 +250,7 @@ def measure(path: Path, sql: str, table: str, memory_limit: str, threads: int) -
     )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
-    error = child.stderr.read().strip().splitlines()
+    error = [line for line in child.stderr.read().splitlines() if "Error" in line]
     return {
         "table": table, "seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024,
         "passed": os.waitstatus_to_exitcode(status) == 0,
