@@ -23,12 +23,15 @@ def sha256_of(path: str) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def parse_bytes(file_format: str, data: bytes, *, isolated: bool = False) -> ParsedFile:
+def parse_bytes(
+    file_format: str, data: bytes, *, isolated: bool = False, caps: guard.Limits | None = None
+) -> ParsedFile:
     """Parse a file of an accepted format; any failure becomes a rejected ParsedFile.
 
     A workbook is first inspected (ingestion/guard.py): beyond the limits it is rejected
     unread; one the inspection cannot bound is read in a memory-limited child process
-    (ingestion/isolated.py). `isolated`: this already is that child.
+    (ingestion/isolated.py). `isolated`: this already is that child. `caps`: the run's
+    limits (ingestion/guard.py; None: read them now).
     """
     if not data:
         return ParsedFile.rejected(FILE_EMPTY, "0 bytes")
@@ -36,12 +39,12 @@ def parse_bytes(file_format: str, data: bytes, *, isolated: bool = False) -> Par
         if file_format == "csv":
             return read_csv(data)
         if isolated:
-            return read_workbook(data)
-        inspection = guard.inspect_workbook(data)
+            return read_workbook(data, caps=caps)
+        inspection = guard.inspect_workbook(data, caps)
         if inspection.isolate:
             return _read_apart(file_format, data, inspection.isolate)
         try:
-            return read_workbook(data, inspection.extents)
+            return read_workbook(data, inspection.extents, caps)
         except guard.NotInspected as exc:
             return _read_apart(file_format, data, f"sheet {exc} was not inspected")
     except guard.TooLarge as exc:
@@ -64,20 +67,38 @@ def _read_apart(file_format: str, data: bytes, why: str) -> ParsedFile:
     return read_in_child(file_format, data, why)
 
 
-def parse_path(path: str, file_format: str, sha256: str) -> ParsedFile | None:
+def read_and_hash(path: str, caps: guard.Limits) -> tuple[str, bytes | None]:
+    """(sha256, bytes) of a file, read once; bytes None when it is larger than the cap
+    (then hashed as it streams, never held in memory). Raises OSError."""
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size > caps.max_file_bytes:
+            return hashlib.file_digest(f, "sha256").hexdigest(), None
+        data = f.read()
+    return hashlib.sha256(data).hexdigest(), data
+
+
+def parse_read(file_format: str, data: bytes | None, caps: guard.Limits) -> ParsedFile:
+    """parse_bytes of what read_and_hash gave: None (beyond the size cap) is rejected."""
+    if data is None:  # not read into memory at all
+        detail = f"larger than {caps.max_file_bytes // 2**20} MiB"
+        return ParsedFile.rejected(FILE_UNREADABLE, f"{guard.TOO_LARGE_VI}: {detail}")
+    return parse_bytes(file_format, data, caps=caps)
+
+
+def parse_path(
+    path: str, file_format: str, sha256: str, caps: guard.Limits | None = None
+) -> ParsedFile | None:
     """Parse the file if it still has the bytes that were hashed; None if it changed
     (or vanished) since, so that the caller logs nothing and reads it next run."""
+    caps = caps or guard.limits()
     try:
         with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > guard.max_file_bytes():
+            if os.fstat(f.fileno()).st_size > caps.max_file_bytes:
                 data = None
             else:
                 data = f.read()
     except OSError:
         return None
-    if data is None:  # not read into memory at all
-        detail = f"larger than {guard.max_file_bytes() // 2**20} MiB"
-        return ParsedFile.rejected(FILE_UNREADABLE, f"{guard.TOO_LARGE_VI}: {detail}")
-    if hashlib.sha256(data).hexdigest() != sha256:
+    if data is not None and hashlib.sha256(data).hexdigest() != sha256:
         return None
-    return parse_bytes(file_format, data)
+    return parse_read(file_format, data, caps)

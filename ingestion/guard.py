@@ -47,28 +47,64 @@ def _setting(name: str, default: int) -> int:
         return default
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The limits, read from the environment once (`limits()`) and passed down: a run
+    reads them at its start, not ~11 times per file (docs/benchmarks.md, session 4)."""
+
+    max_rows: int
+    max_columns: int
+    max_uncompressed_bytes: int
+    max_file_bytes: int
+    reader_memory_bytes: int
+    reader_timeout_s: int
+
+    @functools.cached_property  # once per run, not per sheet
+    def beyond_caps(self) -> re.Pattern[bytes]:
+        """`<c r="...">` references that might be beyond the caps: as many letters as the
+        last allowed column or more, or as many digits as the last allowed row or more."""
+        return _big_refs(len(_column_letters(self.max_columns)), len(str(self.max_rows)))
+
+
+def limits() -> Limits:
+    """The limits now in force: the environment's settings, else the defaults."""
+    return Limits(
+        max_rows=_setting("DEAN5299_MAX_ROWS", DEFAULT_MAX_ROWS),
+        max_columns=_setting("DEAN5299_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
+        max_uncompressed_bytes=(
+            _setting("DEAN5299_MAX_UNCOMPRESSED_MB", DEFAULT_MAX_UNCOMPRESSED_MB) * 2**20
+        ),
+        max_file_bytes=_setting("DEAN5299_MAX_FILE_MB", DEFAULT_MAX_FILE_MB) * 2**20,
+        reader_memory_bytes=(
+            _setting("DEAN5299_READER_MEMORY_MB", DEFAULT_READER_MEMORY_MB) * 2**20
+        ),
+        reader_timeout_s=_setting("DEAN5299_READER_TIMEOUT_S", DEFAULT_READER_TIMEOUT_S),
+    )
+
+
+# One limit each, read now (for callers outside a run: the isolated reader, tests).
 def max_rows() -> int:
-    return _setting("DEAN5299_MAX_ROWS", DEFAULT_MAX_ROWS)
+    return limits().max_rows
 
 
 def max_columns() -> int:
-    return _setting("DEAN5299_MAX_COLUMNS", DEFAULT_MAX_COLUMNS)
+    return limits().max_columns
 
 
 def max_uncompressed_bytes() -> int:
-    return _setting("DEAN5299_MAX_UNCOMPRESSED_MB", DEFAULT_MAX_UNCOMPRESSED_MB) * 2**20
+    return limits().max_uncompressed_bytes
 
 
 def max_file_bytes() -> int:
-    return _setting("DEAN5299_MAX_FILE_MB", DEFAULT_MAX_FILE_MB) * 2**20
+    return limits().max_file_bytes
 
 
 def reader_memory_bytes() -> int:
-    return _setting("DEAN5299_READER_MEMORY_MB", DEFAULT_READER_MEMORY_MB) * 2**20
+    return limits().reader_memory_bytes
 
 
 def reader_timeout_s() -> int:
-    return _setting("DEAN5299_READER_TIMEOUT_S", DEFAULT_READER_TIMEOUT_S)
+    return limits().reader_timeout_s
 
 
 class TooLarge(Exception):  # noqa: N818 - a verdict, not a failure of ours
@@ -79,12 +115,15 @@ class NotInspected(Exception):  # noqa: N818
     """A sheet the inspection could not bound: the workbook must be read in a child."""
 
 
-def check_extent(sheet: str, rows: int, columns: int, how: str = "") -> None:
+def check_extent(
+    sheet: str, rows: int, columns: int, how: str = "", caps: Limits | None = None
+) -> None:
     """Raise TooLarge if a sheet reaching row `rows`, column `columns` is beyond the caps."""
-    if rows > max_rows() or columns > max_columns():
+    caps = caps or limits()
+    if rows > caps.max_rows or columns > caps.max_columns:
         raise TooLarge(
             f"sheet {sheet!r} reaches row {rows}, column {columns}{how} "
-            f"(limits: {max_rows()} rows, {max_columns()} columns)"
+            f"(limits: {caps.max_rows} rows, {caps.max_columns} columns)"
         )
 
 
@@ -137,15 +176,17 @@ def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> b
     return data
 
 
-def inspect_workbook(data: bytes) -> Inspection:
-    """Decide how a workbook's bytes may be read. Raises TooLarge to refuse them."""
-    if len(data) > max_file_bytes():
-        raise TooLarge(f"{len(data)} bytes (limit {max_file_bytes() // 2**20} MiB)")
+def inspect_workbook(data: bytes, caps: Limits | None = None) -> Inspection:
+    """Decide how a workbook's bytes may be read. Raises TooLarge to refuse them.
+    `caps`: the run's limits (None: read them now)."""
+    caps = caps or limits()
+    if len(data) > caps.max_file_bytes:
+        raise TooLarge(f"{len(data)} bytes (limit {caps.max_file_bytes // 2**20} MiB)")
     if not data.startswith(_ZIP_MAGIC):
         if data.startswith(b"\xd0\xcf\x11\xe0"):
             return Inspection(isolate="an .xls (BIFF) workbook: its extent is not known cheaply")
         return Inspection()  # no workbook format calamine knows: it fails fast on it
-    if (quick := _quick_xlsx(data)) is not None:
+    if (quick := _quick_xlsx(data, caps)) is not None:
         return quick
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -153,7 +194,7 @@ def inspect_workbook(data: bytes) -> Inspection:
         return Inspection(isolate=f"a zip Python cannot open ({exc})")
     with archive:
         parsed = [i for i in archive.infolist() if i.filename.lower().endswith(_PARSED_PARTS)]
-        limit = max_uncompressed_bytes()
+        limit = caps.max_uncompressed_bytes
         declared = sum(i.file_size for i in parsed)
         if declared > limit:
             raise TooLarge(f"its parts inflate to {declared} bytes (limit {limit // 2**20} MiB)")
@@ -170,7 +211,7 @@ def inspect_workbook(data: bytes) -> Inspection:
         if "xl/workbook.xml" not in names:
             kind = "an .xlsb" if "xl/workbook.bin" in names else "an .ods or other zip"
             return Inspection(isolate=f"{kind} workbook: its extent is not known cheaply")
-        return _inspect_xlsx(archive, names, limit)
+        return _inspect_xlsx(archive, names, limit, caps)
 
 
 _EOCD = struct.Struct("<4sHHHHIIH")
@@ -178,7 +219,7 @@ _CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
 
 
-def _quick_xlsx(data: bytes) -> Inspection | None:
+def _quick_xlsx(data: bytes, caps: Limits) -> Inspection | None:
     """The common case without zipfile (whose opening costs more than the whole check):
     a plain zip, deflated or stored, every sheet within the caps. None: anything else,
     which the general path then looks at."""
@@ -197,7 +238,7 @@ def _quick_xlsx(data: bytes) -> Inspection | None:
             members[data[position + 46 : name_end]] = (method, compressed, size, fields[16])
             position = name_end + fields[11] + fields[12]
         parsed = [m for n, m in members.items() if n.lower().endswith((b".xml", b".rels", b".bin"))]
-        limit = max_uncompressed_bytes()
+        limit = caps.max_uncompressed_bytes
         if b"xl/workbook.xml" not in members or sum(m[2] for m in parsed) > limit:
             return None
         if sum(m[1] for m in parsed) * _MAX_DEFLATE_RATIO > limit:
@@ -212,23 +253,15 @@ def _quick_xlsx(data: bytes) -> Inspection | None:
             start = offset + 30 + local[9] + local[10]
             raw = data[start : start + compressed]
             xml = raw if method == 0 else zlib.decompressobj(-15).decompress(raw, limit)
-            extent = _cell_extent(xml)
+            extent = _cell_extent(xml, caps)
             if extent is None or len(xml) >= limit:
                 return None
             rows, columns = max(rows, extent[0]), max(columns, extent[1])
     except (struct.error, zlib.error, ValueError):
         return None
-    if rows > max_rows() or columns > max_columns():
+    if rows > caps.max_rows or columns > caps.max_columns:
         return None  # which sheet is beyond them: the general path maps names to parts
     return Inspection(extents={None: (rows, columns)})
-
-
-def _beyond_caps() -> re.Pattern[bytes]:
-    """`<c r="...">` references that might be beyond the caps: as many letters as the
-    last allowed column or more, or as many digits as the last allowed row or more."""
-    letters = len(_column_letters(max_columns()))
-    digits = len(str(max_rows()))
-    return _big_refs(letters, digits)
 
 
 @functools.lru_cache(maxsize=8)
@@ -251,13 +284,13 @@ def _split_ref(ref: bytes) -> tuple[int, int]:
     return int(digits), column_number(ref[: len(ref) - len(digits)])
 
 
-def _cell_extent(xml: bytes) -> tuple[int, int] | None:
+def _cell_extent(xml: bytes, caps: Limits) -> tuple[int, int] | None:
     """A bound on (farthest row, farthest column) of a worksheet's cells, exact whenever
     it is beyond the caps; None if some cell has no reference (calamine then places it
     by counting)."""
     if _UNREFERENCED_CELL.search(xml) is None and _PREFIXED_CELL.search(xml) is None:
         # What Excel, LibreOffice and openpyxl write: only the few long references count.
-        cells = [_split_ref(ref) for ref in _beyond_caps().findall(xml)]
+        cells = [_split_ref(ref) for ref in caps.beyond_caps.findall(xml)]
     else:  # attributes in another order, namespace prefixes
         refs = _CELL_REF.findall(xml)
         if len(refs) != len(_CELL_TAG.findall(xml)):
@@ -266,11 +299,11 @@ def _cell_extent(xml: bytes) -> tuple[int, int] | None:
     return max((r for r, _ in cells), default=0), max((c for _, c in cells), default=0)
 
 
-def _inspect_xlsx(archive: zipfile.ZipFile, names: dict, limit: int) -> Inspection:
+def _inspect_xlsx(archive: zipfile.ZipFile, names: dict, limit: int, caps: Limits) -> Inspection:
     parts = {}
     for part, info in names.items():
         if part.startswith("xl/worksheets/") and part.endswith(".xml"):
-            extent = _cell_extent(_read_part(archive, info, limit))
+            extent = _cell_extent(_read_part(archive, info, limit), caps)
             if extent is None:
                 return Inspection(isolate=f"{part} has cells without a reference")
             parts[part] = extent
@@ -278,7 +311,7 @@ def _inspect_xlsx(archive: zipfile.ZipFile, names: dict, limit: int) -> Inspecti
         max((r for r, _ in parts.values()), default=0),
         max((c for _, c in parts.values()), default=0),
     )
-    if bound[0] <= max_rows() and bound[1] <= max_columns():
+    if bound[0] <= caps.max_rows and bound[1] <= caps.max_columns:
         return Inspection(extents={None: bound})  # every sheet is within the caps
     # Some sheet is beyond them: which one matters (only the sheets read count).
     workbook = _read_part(archive, names["xl/workbook.xml"], limit)

@@ -22,9 +22,10 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
+from ingestion import guard
 from ingestion import raw_store as store
-from ingestion.file_reader import ACCEPTED_FORMATS, sha256_of
-from ingestion.parallel import ROW_FIELDS, Chunk, FileHeader, parse_chunk
+from ingestion.file_reader import ACCEPTED_FORMATS, parse_read, read_and_hash, sha256_of
+from ingestion.parallel import ROW_FIELDS, Chunk, FileHeader, empty_chunk, gather, parse_chunk
 from ingestion.parsed import (
     DUPLICATE,
     OUTSIDE_INBOX,
@@ -331,12 +332,22 @@ def _read_new(
     """Hash the new files, decide each one's fate, parse those to read; the batch, and
     the files not read (vanished or changed meanwhile: read next run)."""
     # Phase 1, in (mtime, path) order: hash, and decide each file's fate; status None
-    # means "parse it" (parsed or rejected is then the parser's answer).
+    # means "parse it" (parsed or rejected is then the parser's answer). Without parser
+    # processes, a file to read is parsed here and now from the bytes just hashed: one
+    # read and one hash per file instead of two (docs/benchmarks.md, session 4).
     plan: list[tuple[_Found, str, str | None, str | None]] = []  # file, sha, status, dup_of
     not_read: list[str] = []
+    here = empty_chunk() if parsers is None else None
+    caps = guard.limits()  # once per run
     for f in new:
+        data = None
         try:
-            sha = link_digest(f.path) if f.skip_reason else sha256_of(f.path)
+            if f.skip_reason:
+                sha = link_digest(f.path)
+            elif here is not None and f.file_format in ACCEPTED_FORMATS:
+                sha, data = read_and_hash(f.path, caps)
+            else:
+                sha = sha256_of(f.path)
         except OSError:
             not_read.append(f.file_name)
             continue
@@ -352,10 +363,15 @@ def _read_new(
         else:
             read_copy[sha] = f.file_name
             plan.append((f, sha, None, None))
+            if here is not None:
+                gather(here, parse_read(f.file_format, data, caps))
 
     # Phase 2: parse the files to read (the slow part), then log in plan order.
-    jobs = [(f.path, f.file_format, sha) for f, sha, status, _ in plan if status is None]
-    chunks = _parse_all(jobs, parsers)
+    if here is not None:
+        chunks: Iterator[Chunk] = iter([here])
+    else:
+        jobs = [(f.path, f.file_format, sha) for f, sha, status, _ in plan if status is None]
+        chunks = _parse_all(jobs, parsers)
     headers: Iterator[FileHeader | None] = iter(())
     batch = _Batch()
     for f, sha, status, duplicate_of in plan:
@@ -374,7 +390,8 @@ def _read_new(
             not_read.append(f.file_name)  # changed while this run read it
         else:
             batch.add(f, sha, header)
-    chunks.close()
+    if here is None:
+        chunks.close()
     return batch, not_read
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ingestion import guard
 from ingestion.file_reader import parse_path
 from ingestion.parsed import ParsedFile, ParsedRow
 
@@ -49,17 +50,26 @@ def header_of(parsed: ParsedFile) -> FileHeader:
     )
 
 
+def gather(chunk: Chunk, parsed: ParsedFile | None) -> None:
+    """Add one file to a chunk: its header, its rows appended to the columns."""
+    if parsed is None:
+        chunk.headers.append(None)
+        return
+    chunk.headers.append(header_of(parsed))
+    if parsed.rows:
+        for column, values in zip(chunk.columns, zip(*parsed.rows, strict=True), strict=True):
+            column.extend(values)
+
+
+def empty_chunk() -> Chunk:
+    return Chunk([], [[] for _ in ROW_FIELDS])
+
+
 def parse_chunk(jobs: list[tuple[str, str, str]]) -> Chunk:
-    """parse_path over [(path, format, sha256)], the rows gathered as columns."""
-    headers: list[FileHeader | None] = []
-    columns: list[list] = [[] for _ in ROW_FIELDS]
+    """parse_path over [(path, format, sha256)], the rows gathered as columns. The
+    limits (ingestion/guard.py) are read once, here, for the whole chunk."""
+    caps = guard.limits()
+    chunk = empty_chunk()
     for job in jobs:
-        parsed = parse_path(*job)
-        if parsed is None:
-            headers.append(None)
-            continue
-        headers.append(header_of(parsed))
-        if parsed.rows:
-            for column, values in zip(columns, zip(*parsed.rows, strict=True), strict=True):
-                column.extend(values)
-    return Chunk(headers, columns)
+        gather(chunk, parse_path(*job, caps))
+    return chunk

@@ -47,6 +47,11 @@ def cell_text(cell: object) -> str | None:
     Whole floats lose their `.0` (calamine reads every .xlsx number as a float), dates
     are ISO. Text is returned as written.
     """
+    kind = type(cell)  # the two kinds of nearly every cell first, exactly as below
+    if kind is str:
+        return cell if cell.strip() else None
+    if kind is float:
+        return str(int(cell)) if cell.is_integer() and abs(cell) < 1e16 else str(cell)
     if is_blank(cell):
         return None
     if isinstance(cell, bool):
@@ -117,6 +122,16 @@ def parse_count(cell: object) -> tuple[str | None, int | None, str | None]:
     An empty cell is "not reported": (None, None, None). Checks run in the order
     number -> negative -> whole, so `-1,5` is reported as negative.
     """
+    if type(cell) is float and cell.is_integer():
+        # A whole float (what calamine gives for every .xlsx number) is exactly its int:
+        # the same verdicts as through Decimal below, without building one.
+        number = int(cell)
+        raw = str(number) if abs(cell) < 1e16 else str(cell)
+        if number < 0:
+            return raw, None, VALUE_NEGATIVE
+        if number > INT64_MAX:
+            return raw, None, VALUE_NOT_NUMBER
+        return raw, number, None
     raw = cell_text(cell)
     if raw is None:
         return None, None, None
@@ -208,5 +223,7 @@ def parse_period(cell: object) -> tuple[str | None, dt.date | None, str | None]:
 
 def parse_code(cell: object) -> str | None:
     """A unit or measure code cell, trimmed; None when empty. Case is the caller's."""
+    if type(cell) is str:
+        return cell.strip() or None
     text = cell_text(cell)
     return text.strip() if text is not None else None

@@ -39,34 +39,38 @@ def _is_empty(grid: Grid) -> bool:
     return all(is_blank(cell) for row in grid for cell in row)
 
 
-def _grid(workbook: CalamineWorkbook, name: str, extents: Extents) -> Grid:
+def _grid(workbook: CalamineWorkbook, name: str, extents: Extents, caps: guard.Limits) -> Grid:
     if extents is not None:  # bounded before calamine sizes the grid (ingestion/guard.py)
         extent = extents.get(name, extents.get(None))
         if extent is None:
             raise guard.NotInspected(name)
-        guard.check_extent(name, *extent)
+        guard.check_extent(name, *extent, caps=caps)
     sheet = workbook.get_sheet_by_name(name)
     if (end := sheet.end) is not None:  # read in a child, or calamine's own idea of the extent
-        guard.check_extent(name, end[0] + 1, end[1] + 1)
+        guard.check_extent(name, end[0] + 1, end[1] + 1, caps=caps)
     # skip_empty_area=False keeps leading empty rows/columns, so grid[r][c] is the
     # cell at row r+1, column c+1 exactly as Excel numbers it.
     return sheet.to_python(skip_empty_area=False)
 
 
-def read_workbook(data: bytes, extents: Extents = None) -> ParsedFile:
+def read_workbook(
+    data: bytes, extents: Extents = None, caps: guard.Limits | None = None
+) -> ParsedFile:
     """Parse a template workbook. Calamine errors propagate (the caller maps them).
 
     `extents` (sheet -> farthest row and column, from guard.inspect_workbook) is checked
     before each sheet is read; a sheet missing from it raises guard.NotInspected. None:
-    no prior bound (the caller reads in a memory-limited child)."""
+    no prior bound (the caller reads in a memory-limited child). `caps`: the run's limits
+    (None: read them now)."""
+    caps = caps or guard.limits()
     with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
         names = workbook.sheet_names
         if not names:
             return ParsedFile.rejected(FILE_EMPTY, "the workbook has no sheet")
         sheet = next((n for n in names if labels.sheet_key(n) == _REPORT_SHEET_KEY), names[0])
-        grid = _grid(workbook, sheet, extents)
+        grid = _grid(workbook, sheet, extents, caps)
         if _is_empty(grid) and all(
-            _is_empty(_grid(workbook, n, extents)) for n in names if n != sheet
+            _is_empty(_grid(workbook, n, extents, caps)) for n in names if n != sheet
         ):
             return ParsedFile.rejected(FILE_EMPTY, "every sheet is empty", sheet)
     return _read_report(sheet, grid)
@@ -109,29 +113,31 @@ def _read_report(sheet: str, grid: Grid) -> ParsedFile:
     measure_col, value_col = columns[labels.MEASURE], columns[labels.VALUE]
     cumulative_col = columns.get(labels.CUMULATIVE)
     value_letter = column_letter(value_col)
+    unit_code = unit.upper() if unit else None
     rows: list[ParsedRow] = []
     for r in range(header_row + 1, len(grid)):
-        measure = parse_code(_cell(grid[r], measure_col))
+        row = grid[r]
+        measure = parse_code(_cell(row, measure_col))
         if measure is None:
             break
-        raw_value, value, value_error = parse_count(_cell(grid[r], value_col))
-        raw_cumulative, cumulative, _ = parse_count(_cell(grid[r], cumulative_col))
+        raw_value, value, value_error = parse_count(_cell(row, value_col))
+        raw_cumulative, cumulative, _ = parse_count(_cell(row, cumulative_col))
         rows.append(
-            ParsedRow(
-                sheet_name=sheet,
-                row_number=r + 1,
-                location=f"{sheet}!{value_letter}{r + 1}",
-                unit_code=unit.upper() if unit else None,
-                period=period,
-                period_raw=period_raw,
-                period_error=period_error,
-                report_date=report_date,
-                measure_code=measure.lower(),
-                raw_value=raw_value,
-                value=value,
-                value_error=value_error,
-                raw_cumulative=raw_cumulative,
-                cumulative=cumulative,
+            ParsedRow(  # positional, in ParsedRow's field order (cheaper than keywords)
+                sheet,  # sheet_name
+                r + 1,  # row_number
+                f"{sheet}!{value_letter}{r + 1}",  # location
+                unit_code,
+                period,
+                period_raw,
+                period_error,
+                report_date,
+                measure.lower(),  # measure_code
+                raw_value,
+                value,
+                value_error,
+                raw_cumulative,
+                cumulative,
             )
         )
     encoding = next((e for e in encodings if e != "unicode"), "unicode")
