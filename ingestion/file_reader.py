@@ -70,10 +70,19 @@ def _read_apart(file_format: str, data: bytes, why: str) -> ParsedFile:
 def read_and_hash(path: str, caps: guard.Limits) -> tuple[str, bytes | None]:
     """(sha256, bytes) of a file, read once; bytes None when it is larger than the cap
     (then hashed as it streams, never held in memory). Raises OSError."""
-    with open(path, "rb") as f:
-        if os.fstat(f.fileno()).st_size > caps.max_file_bytes:
-            return hashlib.file_digest(f, "sha256").hexdigest(), None
-        data = f.read()
+    # os.open/os.read: what open().read() does, without building a buffered file object
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        if size > caps.max_file_bytes:
+            with open(fd, "rb", closefd=False) as f:
+                return hashlib.file_digest(f, "sha256").hexdigest(), None
+        parts = [os.read(fd, size + 1)]  # + 1: a file that grew is read to its end too
+        while parts[-1]:
+            parts.append(os.read(fd, max(size, 2**16)))
+    finally:
+        os.close(fd)
+    data = parts[0] if len(parts) <= 2 else b"".join(parts)
     return hashlib.sha256(data).hexdigest(), data
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from ingestion.labels import unaccent
 
@@ -203,6 +204,12 @@ def parse_period(cell: object) -> tuple[str | None, dt.date | None, str | None]:
     Accepts `MM/YYYY`, `M/YYYY`, `YYYY-MM`, `Tháng 4/2024`, `tháng 4 năm 2024`, a full
     date (cell, serial number or text) of any day in the month.
     """
+    if type(cell) is str:  # the same few texts in every report of a month
+        return _period_of_text(cell)
+    return _parse_period(cell)
+
+
+def _parse_period(cell: object) -> tuple[str | None, dt.date | None, str | None]:
     raw = cell_text(cell)
     if raw is None:
         return None, None, PERIOD_MISSING
@@ -219,6 +226,9 @@ def parse_period(cell: object) -> tuple[str | None, dt.date | None, str | None]:
         day = parse_date(cell)
         period = day.replace(day=1) if day else None
     return raw, period, None if period else PERIOD_INVALID
+
+
+_period_of_text = lru_cache(maxsize=4096)(_parse_period)  # str only: a pure function of it
 
 
 def parse_code(cell: object) -> str | None:

@@ -20,6 +20,10 @@ Extents = dict[str | None, tuple[int, int]] | None
 
 _REPORT_SHEET_KEY = labels.sheet_key("BaoCao")
 
+# A ParsedRow built from a tuple of its 14 fields in order, without the Python-level
+# NamedTuple.__new__ (one frame less per row).
+_new_tuple = tuple.__new__
+
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
@@ -83,7 +87,13 @@ def _read_report(sheet: str, grid: Grid) -> ParsedFile:
     for r, row in enumerate(grid):
         found: dict[str, int] = {}
         for c, cell in enumerate(row):
-            if isinstance(cell, str) and cell.strip() and (match := labels.match_label(cell)):
+            # `not isspace()` is `strip()` being non-empty, without building a string
+            if (
+                isinstance(cell, str)
+                and cell
+                and not cell.isspace()
+                and (match := labels.match_label(cell))
+            ):
                 field, encoding = match
                 if field not in found:
                     found[field] = c
@@ -123,21 +133,24 @@ def _read_report(sheet: str, grid: Grid) -> ParsedFile:
         raw_value, value, value_error = parse_count(_cell(row, value_col))
         raw_cumulative, cumulative, _ = parse_count(_cell(row, cumulative_col))
         rows.append(
-            ParsedRow(  # positional, in ParsedRow's field order (cheaper than keywords)
-                sheet,  # sheet_name
-                r + 1,  # row_number
-                f"{sheet}!{value_letter}{r + 1}",  # location
-                unit_code,
-                period,
-                period_raw,
-                period_error,
-                report_date,
-                measure.lower(),  # measure_code
-                raw_value,
-                value,
-                value_error,
-                raw_cumulative,
-                cumulative,
+            _new_tuple(
+                ParsedRow,
+                (
+                    sheet,  # sheet_name
+                    r + 1,  # row_number
+                    f"{sheet}!{value_letter}{r + 1}",  # location
+                    unit_code,
+                    period,
+                    period_raw,
+                    period_error,
+                    report_date,
+                    measure.lower(),  # measure_code
+                    raw_value,
+                    value,
+                    value_error,
+                    raw_cumulative,
+                    cumulative,
+                ),
             )
         )
     encoding = next((e for e in encodings if e != "unicode"), "unicode")
