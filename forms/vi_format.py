@@ -25,6 +25,17 @@ def number(value: float | int, digits: int = 0) -> str:
     return format_decimal(rounded, format=pattern, locale=LOCALE)
 
 
+def figure(value: object) -> str:
+    """Any value of a table shown as text (the UI's metadata): whole numbers as 45.600,
+    other numbers with two decimals (8,46), None as nothing, the rest as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    whole = float(value).is_integer()
+    return number(value, 0 if whole else 2)
+
+
 def percent(value: float, digits: int = 0) -> str:
     """A percentage already in percent units: 8.46 -> '8%' (whole percents by default)."""
     return number(value, digits) + "%"

@@ -35,6 +35,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from forms.vi_format import figure
+
 # DuckDB 2.x writes storage format 999 by default, which no 1.x release opens.
 # "v1.0.0" writes storage format 64: read by DuckDB 0.10.0 through 1.1.x natively
 # and by every later release (newer DuckDB reads older formats).
@@ -402,9 +404,8 @@ def province_progress_markdown(warehouse: Path, as_of: str) -> str:
         "| chỉ tiêu | kỳ | tử số | mẫu số | kết quả | chỉ tiêu giao | % đạt |\n"
         "|---|---|---|---|---|---|---|\n"
     )
-    return header + "\n".join(
-        "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows
-    )
+    # Written the Vietnamese way, as the report writes them (45.600; 8,46).
+    return header + "\n".join("| " + " | ".join(figure(v) for v in row) + " |" for row in rows)
 
 
 _DISK_FULL_LINE = re.compile(

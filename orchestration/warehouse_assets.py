@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from forms.vi_format import figure
 from orchestration.build_mode import dbt_build_args, plan_build, prepare_build_file, record_state
 from orchestration.check_descriptions import check_description
 from orchestration.dbt_profile import write_profile
@@ -111,7 +112,7 @@ def claim_target_path(paths: PipelinePaths) -> Path:
 
 
 def _md_cell(value: Any) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    return figure(value).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], limit: int = 50) -> str:

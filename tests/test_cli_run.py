@@ -164,9 +164,10 @@ def test_ui_metadata_of_the_run(story):
     issues = metadata("marts", "fct_data_quality_issues")
     assert (issues["issues_error"], issues["issues_warn"], issues["issues_info"]) == (1, 4, 4)
     assert "| error | part_exceeds_whole | HBH |" in issues["month_issues_preview"]
-    assert "| CT3 | 2024-01..2024-12 | 21458" in metadata("marts", "fct_indicator_progress")[
-        "province_progress"
-    ]
+    # Numbers shown as text are written the Vietnamese way (issue #18).
+    province = metadata("marts", "fct_indicator_progress")["province_progress"]
+    assert "| CT3 | 2024-01..2024-12 | 21.458 |  | 21.458 | 66.000 | 32,51 |" in province
+    assert "| CT1 | 2024-01..2024-12 | 3.857 | 45.600 | 8,46 | 40 | 21,15 |" in province
     # Every table's page shows what it holds (issue #18): rows, columns, months.
     progress = metadata("marts", "fct_indicator_progress")
     assert progress["dagster/row_count"] > 0

@@ -1,4 +1,6 @@
-from forms.vi_format import month_label, number, percent, percent_floor, round_half_up
+from decimal import Decimal
+
+from forms.vi_format import figure, month_label, number, percent, percent_floor, round_half_up
 
 
 def test_thousands_use_dots():
@@ -24,3 +26,9 @@ def test_percent_rounds_half_up():
 def test_percent_floor_and_month():
     assert percent_floor(21.44) == "21%"
     assert month_label("2024-04") == "tháng 4/2024"
+
+
+def test_figure_writes_any_table_cell_the_vietnamese_way():
+    assert [figure(v) for v in (45600, 3857.0, 8.4649, Decimal("109.2"), 0)] == [
+        "45.600", "3.857", "8,46", "109,20", "0"]
+    assert [figure(v) for v in (None, True, "2024-04", "HBH")] == ["", "True", "2024-04", "HBH"]
