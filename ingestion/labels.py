@@ -128,7 +128,10 @@ def match_label(text: str) -> tuple[str, Encoding] | None:
     if text.isascii():  # legacy encodings only differ from Unicode outside ASCII
         return None
     for encoding in ("tcvn3", "vni"):
-        field = _FIELD_BY_KEY.get(label_key(decode_legacy(text, encoding)))
+        decoded = decode_legacy(text, encoding)
+        if decoded == text:  # nothing of that encoding in it: the same key, no match
+            continue
+        field = _FIELD_BY_KEY.get(label_key(decoded))
         if field is not None:
             return field, encoding
     return None
