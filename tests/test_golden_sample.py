@@ -1,5 +1,8 @@
 """The shipped sample, run through the real CLI, reproduces the published figures (§7)."""
 
+import re
+from pathlib import Path
+
 import duckdb
 import pytest
 from published_figures import PUBLISHED, REPORT_PHRASES
@@ -103,6 +106,11 @@ def test_rerun_is_idempotent(sample_run):
     assert result.returncode == 0, result.stderr[-2000:]
     assert province_rows(ws) == before
     assert (ws.output / "parquet" / "fct_indicator_progress.parquet").exists()
+    # Like the first run, the rerun logs no Python warning (issue #18; dagster-dbt's own
+    # use of a deprecated Dagster property was logged in reruns).
+    log = Path(re.search(r"Nhật ký / log: (\S+)", result.stdout).group(1))
+    assert re.findall(r"^\S+:\d+: \w*Warning: .*$", log.read_text(encoding="utf-8"),
+                      flags=re.M) == []
 
 
 def test_data_quality_issues_are_exactly_the_planted_anomalies(sample_run):
