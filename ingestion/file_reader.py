@@ -101,13 +101,7 @@ def parse_path(
     (or vanished) since, so that the caller logs nothing and reads it next run."""
     caps = caps or guard.limits()
     try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > caps.max_file_bytes:
-                data = None
-            else:
-                data = f.read()
+        now, data = read_and_hash(path, caps)
     except OSError:
         return None
-    if data is not None and hashlib.sha256(data).hexdigest() != sha256:
-        return None
-    return parse_read(file_format, data, caps)
+    return parse_read(file_format, data, caps) if now == sha256 else None

@@ -7,7 +7,7 @@ whole process; nothing Python can catch. So before a workbook is read:
 - an `.xlsx` (recognised by content, whatever its extension) is inspected here, cheaply:
   the zip's declared sizes, then each worksheet's XML scanned for its cell references
   (`<dimension ref=...>` is only reported: calamine does not trust it and neither do we).
-  A sheet beyond `max_rows()` × `max_columns()` is refused before calamine sees it.
+  A sheet beyond `Limits.max_rows` × `Limits.max_columns` is refused before calamine sees it.
 - a workbook this cannot bound (`.xls`, `.xlsb`, `.ods`, cells without a reference, a zip
   Python cannot open) is read by `ingestion.isolated` in a child process under a memory
   limit, so that an abort costs one file, not the run.
@@ -82,23 +82,7 @@ def limits() -> Limits:
     )
 
 
-# One limit each, read now (for callers outside a run: the isolated reader, tests).
-def max_rows() -> int:
-    return limits().max_rows
-
-
-def max_columns() -> int:
-    return limits().max_columns
-
-
-def max_uncompressed_bytes() -> int:
-    return limits().max_uncompressed_bytes
-
-
-def max_file_bytes() -> int:
-    return limits().max_file_bytes
-
-
+# Read when ingestion/isolated.py starts a reader process or limits its own.
 def reader_memory_bytes() -> int:
     return limits().reader_memory_bytes
 

@@ -46,8 +46,7 @@ def header_of(parsed: ParsedFile) -> FileHeader:
         parsed.sheet_name,
         parsed.encoding,
         len(parsed.rows),
-        # ParsedRow.has_error, without a property call per row
-        sum(r.value_error is not None or r.period_error is not None for r in parsed.rows),
+        sum(row.has_error for row in parsed.rows),
     )
 
 

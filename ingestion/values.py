@@ -48,17 +48,14 @@ def cell_text(cell: object) -> str | None:
     Whole floats lose their `.0` (calamine reads every .xlsx number as a float), dates
     are ISO. Text is returned as written.
     """
-    kind = type(cell)  # the two kinds of nearly every cell first, exactly as below
-    if kind is str:
+    if isinstance(cell, str):  # the two kinds of nearly every cell first
         return cell if cell.strip() else None
-    if kind is float:
+    if isinstance(cell, float):
         return str(int(cell)) if cell.is_integer() and abs(cell) < 1e16 else str(cell)
-    if is_blank(cell):
+    if cell is None:
         return None
     if isinstance(cell, bool):
         return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e16:
-        return str(int(cell))
     if isinstance(cell, dt.datetime) and cell.time() == dt.time():
         return cell.date().isoformat()
     if isinstance(cell, dt.date | dt.time):
@@ -123,26 +120,21 @@ def parse_count(cell: object) -> tuple[str | None, int | None, str | None]:
     An empty cell is "not reported": (None, None, None). Checks run in the order
     number -> negative -> whole, so `-1,5` is reported as negative.
     """
-    if type(cell) is float and cell.is_integer():
-        # A whole float (what calamine gives for every .xlsx number) is exactly its int:
-        # the same verdicts as through Decimal below, without building one.
-        number = int(cell)
-        raw = str(number) if abs(cell) < 1e16 else str(cell)
-        if number < 0:
-            return raw, None, VALUE_NEGATIVE
-        if number > INT64_MAX:
-            return raw, None, VALUE_NOT_NUMBER
-        return raw, number, None
     raw = cell_text(cell)
     if raw is None:
         return None, None, None
-    number: Decimal | None
+    number: Decimal | int | None
     if isinstance(cell, bool):
         number = None
     elif isinstance(cell, int):
-        number = Decimal(cell)
+        number = cell
     elif isinstance(cell, float):
-        number = Decimal(cell) if math.isfinite(cell) else None
+        # A whole float (what calamine gives for every .xlsx number) is exactly its int,
+        # which needs no Decimal.
+        if not math.isfinite(cell):
+            number = None
+        else:
+            number = int(cell) if cell.is_integer() else Decimal(cell)
     elif isinstance(cell, str):
         number = _parse_number_text(cell)
     else:  # dates, times, durations are not counts
@@ -151,7 +143,7 @@ def parse_count(cell: object) -> tuple[str | None, int | None, str | None]:
         return raw, None, VALUE_NOT_NUMBER
     if number < 0:
         return raw, None, VALUE_NEGATIVE
-    if number != number.to_integral_value():
+    if isinstance(number, Decimal) and number != number.to_integral_value():
         return raw, None, VALUE_NOT_WHOLE
     if number > INT64_MAX:  # no count is that large: it cannot be stored either
         return raw, None, VALUE_NOT_NUMBER

@@ -20,10 +20,6 @@ Extents = dict[str | None, tuple[int, int]] | None
 
 _REPORT_SHEET_KEY = labels.sheet_key("BaoCao")
 
-# A ParsedRow built from a tuple of its 14 fields in order, without the Python-level
-# NamedTuple.__new__ (one frame less per row).
-_new_tuple = tuple.__new__
-
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
@@ -133,24 +129,21 @@ def _read_report(sheet: str, grid: Grid) -> ParsedFile:
         raw_value, value, value_error = parse_count(_cell(row, value_col))
         raw_cumulative, cumulative, _ = parse_count(_cell(row, cumulative_col))
         rows.append(
-            _new_tuple(
-                ParsedRow,
-                (
-                    sheet,  # sheet_name
-                    r + 1,  # row_number
-                    f"{sheet}!{value_letter}{r + 1}",  # location
-                    unit_code,
-                    period,
-                    period_raw,
-                    period_error,
-                    report_date,
-                    measure.lower(),  # measure_code
-                    raw_value,
-                    value,
-                    value_error,
-                    raw_cumulative,
-                    cumulative,
-                ),
+            ParsedRow(
+                sheet_name=sheet,
+                row_number=r + 1,
+                location=f"{sheet}!{value_letter}{r + 1}",
+                unit_code=unit_code,
+                period=period,
+                period_raw=period_raw,
+                period_error=period_error,
+                report_date=report_date,
+                measure_code=measure.lower(),
+                raw_value=raw_value,
+                value=value,
+                value_error=value_error,
+                raw_cumulative=raw_cumulative,
+                cumulative=cumulative,
             )
         )
     encoding = next((e for e in encodings if e != "unicode"), "unicode")

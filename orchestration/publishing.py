@@ -35,8 +35,6 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from forms.vi_format import figure
-
 # DuckDB 2.x writes storage format 999 by default, which no 1.x release opens.
 # "v1.0.0" writes storage format 64: read by DuckDB 0.10.0 through 1.1.x natively
 # and by every later release (newer DuckDB reads older formats).
@@ -382,30 +380,6 @@ def export_marts_to_parquet(warehouse: Path, folder: Path) -> list[Path]:
         if stale not in written:
             stale.unlink()
     return written
-
-
-def province_progress_markdown(warehouse: Path, as_of: str) -> str:
-    """A preview table of the province's progress, for the asset's metadata in the UI."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            """
-            select p.indicator_code,
-                   strftime(p.window_start, '%Y-%m') || '..' || strftime(p.window_end, '%Y-%m'),
-                   p.numerator, p.denominator, round(p.actual_value, 2), p.target_value,
-                   round(p.achievement_pct, 2)
-            from marts.fct_indicator_progress p
-            join marts.dim_unit u on u.unit_code = p.unit_code and u.level = 'province'
-            where p.as_of = strptime(? || '-01', '%Y-%m-%d')::date
-            order by 1, 2
-            """,
-            [as_of],
-        ).fetchall()
-    header = (
-        "| chỉ tiêu | kỳ | tử số | mẫu số | kết quả | chỉ tiêu giao | % đạt |\n"
-        "|---|---|---|---|---|---|---|\n"
-    )
-    # Written the Vietnamese way, as the report writes them (45.600; 8,46).
-    return header + "\n".join("| " + " | ".join(figure(v) for v in row) + " |" for row in rows)
 
 
 _DISK_FULL_LINE = re.compile(

@@ -17,10 +17,10 @@ from orchestration.partitions import monthly_partitions
 from orchestration.publishing import (
     PUBLISHED_STORAGE_VERSION,
     export_marts_to_parquet,
-    province_progress_markdown,
     publish_build,
 )
 from orchestration.resources import DATA_TEAM, PipelineConfig
+from orchestration.ui_tables import province_progress_markdown
 from orchestration.warehouse_assets import MART_KEYS
 from orchestration.warehouse_lock import acquire_for_step, release
 from reports.docx_report import convert_to_pdf, soffice

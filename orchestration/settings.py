@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.spark_engine import selected_engine, spark_dbt_env
+from orchestration.spark_engine import selected_engine, spark_dbt_env, spark_export_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -68,7 +68,7 @@ class PipelinePaths:
         for the data team name their own folders, not the snapshot dbt must read."""
         values = {"raw_store": str(self.raw_store), "reference": str(self.reference_snapshot)}
         if self.engine == "spark":
-            values["spark_export"] = spark_dbt_env(self.warehouse)["DEAN5299_SPARK_EXPORT"]
+            values["spark_export"] = str(spark_export_dir(self.warehouse))
         return values
 
     def as_env(self) -> dict[str, str]:

@@ -14,13 +14,13 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from forms.vi_format import figure
 from orchestration.build_mode import dbt_build_args, plan_build, prepare_build_file, record_state
 from orchestration.check_descriptions import check_description
 from orchestration.dbt_profile import write_profile
 from orchestration.resources import DATA_TEAM, PipelineConfig, dbt_resource, with_profile
 from orchestration.settings import DBT_PROJECT_DIR, PipelinePaths
 from orchestration.spark_engine import load_spark_export, prepare_spark_build, spark_export_dir
+from orchestration.ui_tables import markdown_table, province_progress_markdown
 from orchestration.warehouse_lock import acquire_for_step
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -111,24 +111,10 @@ def claim_target_path(paths: PipelinePaths) -> Path:
     return target
 
 
-def _md_cell(value: Any) -> str:
-    return figure(value).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], limit: int = 50) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"\n… {len(rows) - limit} dòng nữa / more rows")
-    return "\n".join(lines)
-
-
 def mart_summaries(build_db: Path) -> dict[str, dict[str, Any]]:
     """UI metadata per mart, read from the finished build (read-only); month-based parts
     show the latest as-of month the warehouse holds."""
     import duckdb
-
-    from orchestration.publishing import province_progress_markdown
 
     with duckdb.connect(str(build_db), read_only=True) as con:
         latest = con.execute("select max(as_of) from marts.fct_indicator_progress").fetchone()[0]
