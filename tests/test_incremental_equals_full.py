@@ -47,6 +47,8 @@ from reports.publications import ensure_publication_store
 
 DBT = Path(sys.executable).with_name("dbt")
 COMPARED_SCHEMAS = ("marts", "quality", "intermediate")
+# What changed since the previous build, by definition not what a full build lists.
+BUILD_DELTAS = {"intermediate.int_version_months_changed"}
 
 
 def table_differences(left: Path, right: Path) -> dict[str, str]:
@@ -69,7 +71,7 @@ def table_differences(left: Path, right: Path) -> dict[str, str]:
             return found
 
         left_tables, right_tables = columns("l"), columns("r")
-        for name in sorted(left_tables.keys() | right_tables.keys()):
+        for name in sorted((left_tables.keys() | right_tables.keys()) - BUILD_DELTAS):
             if name not in left_tables or name not in right_tables:
                 differences[name] = "only in " + ("left" if name in left_tables else "right")
                 continue
@@ -143,6 +145,16 @@ class History:
     def differences(self) -> dict[str, str]:
         return table_differences(self.paths.warehouse, self.reference_build)
 
+    def as_of_rebuilt_from(self) -> str | None:
+        """The first as-of month the last build recomputed in the per-as-of models
+        (None: none of the months they held)."""
+        with duckdb.connect(str(self.paths.warehouse), read_only=True) as con:
+            (first,) = con.execute(
+                "select strftime(min(period), '%Y-%m') "
+                "from intermediate.int_version_months_changed where official_changed"
+            ).fetchone()
+        return first
+
 
 def edit_csv(path: Path, key: dict[str, str], changes: dict[str, str]) -> None:
     with path.open(encoding="utf-8", newline="") as handle:
@@ -184,6 +196,9 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     os.utime(forwarded, (earlier, earlier))
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
+    # April's folder holds DKDN's file for January to April (and the forwarded copy
+    # changes February's official file): every as-of month from January is recomputed.
+    assert history.as_of_rebuilt_from() == "2024-01"
 
     # (e) months closed (closures.csv, as `dean5299 close` writes it): March now (its
     # winners stay official), April before its files arrived (none official)
@@ -195,6 +210,7 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     )
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
+    assert history.as_of_rebuilt_from() == "2024-04"  # March's winners were official already
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         assert con.execute(
             "select count(*) from intermediate.int_version_values "
@@ -205,6 +221,7 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     resubmit_tpba_march(ws)
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
+    assert history.as_of_rebuilt_from() is None  # no official value changed
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         assert con.execute(
             "select count(*) from marts.fct_pending_revisions where period = '2024-03-01'"

@@ -46,41 +46,50 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Unit-months of int_version_values to rebuild: those whose winning or official version
-    (which file, its dates, its standing) differs from what the table holds. A new file, a
-    late resubmission, a closure or a reopening all change one of these; a version's
-    values are fixed by its content and the reference, which a full build guards. -#}
-{% macro version_months_to_rebuild(versions) -%}
-    select unit_code, period from (
-        select unit_code, period, file_name, effective_report_date, received_at, ingested_at,
-            is_winner, is_official
-        from {{ versions }}
-        except
-        select distinct unit_code, period, source_file, report_date, received_at, ingested_at,
-            is_winner, is_official
-        from {{ this }}
-    ) as added_or_changed
-    union
-    select unit_code, period from (
-        select distinct unit_code, period, source_file, report_date, received_at, ingested_at,
-            is_winner, is_official
-        from {{ this }}
-        except
-        select unit_code, period, file_name, effective_report_date, received_at, ingested_at,
-            is_winner, is_official
-        from {{ versions }}
-    ) as gone
+{#- Unit-months of int_version_values to rebuild: int_version_months_changed, which
+    compared the standing versions with what the table held before this build. -#}
+{% macro delete_version_months() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as stale_target using {{ ref('int_version_months_changed') }} as stale
+    where stale_target.unit_code = stale.unit_code and stale_target.period = stale.period
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro standing_versions() -%}
     select * from {{ ref('int_report_versions_ranked') }} where is_winner or is_official
 {%- endmacro %}
 
-{% macro delete_version_months() -%}
+{#- The per-as-of models (one row per scope, as-of month, ...) read only official values
+    (int_measure_values_resolved), the reference and the as-of months. Between two
+    incremental builds the reference is the same (else the build is full), so an as-of
+    month's rows change only when an official value of that month or an earlier one
+    changed: a build rebuilds the as-of months from the earliest month whose official
+    version changed (int_version_months_changed), the months the table lacks (a new
+    month; one that had no rows is recomputed, cheaply), and drops the months no longer
+    listed. A new month's increment so rebuilds one as-of month, not 72. -#}
+{% macro as_of_rebuild_from() -%}
+    (select coalesce(min(period), date '9999-12-01')
+     from {{ ref('int_version_months_changed') }} where official_changed)
+{%- endmacro %}
+
+{% macro delete_as_of_months() -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} as stale_target using (
-        {{ dean5299.version_months_to_rebuild('(' ~ dean5299.standing_versions() ~ ')') }}
-    ) as stale
-    where stale_target.unit_code = stale.unit_code and stale_target.period = stale.period
+    delete from {{ this }}
+    where as_of >= {{ dean5299.as_of_rebuild_from() }}
+        or as_of not in (select as_of from {{ ref('int_as_of_months') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- After the pre-hook's delete: the as-of months this build computes (every month in a
+    full build). `column` is the as-of column of the relation being filtered. -#}
+{% macro as_of_months_to_build(column) -%}
+    {%- if is_incremental() -%}
+    {{ column }} in (
+        select as_of from {{ ref('int_as_of_months') }}
+        except
+        select distinct as_of from {{ this }}
+    )
+    {%- else -%}
+    true
     {%- endif -%}
 {%- endmacro %}

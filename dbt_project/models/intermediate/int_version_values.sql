@@ -2,7 +2,9 @@
 -- read, loaded, not reported), with the version's standing: winner among all versions,
 -- official (CONTRACT §9).
 -- Incremental (macros/incremental_scope.sql): a build recomputes only the unit-months
--- whose winning or official version changed (a new month, a resubmission, a closure).
+-- whose winning or official version changed (int_version_months_changed: a new month, a
+-- resubmission, a closure).
+-- depends_on: {{ ref('int_version_months_changed') }}
 {{ config(
     materialized=dean5299.incremental_materialization(),
     incremental_strategy='append',
@@ -18,7 +20,7 @@ versions as (
     {% if is_incremental() %}
     -- After the pre-hook's delete: the unit-months it removed, and the new ones.
     where (unit_code, period) in (
-        {{ dean5299.version_months_to_rebuild('standing') }}
+        select unit_code, period from {{ ref('int_version_months_changed') }}
     )
     {% endif %}
 ),

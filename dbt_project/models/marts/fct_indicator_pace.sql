@@ -12,6 +12,13 @@
 -- the end of the previous quarter that the article states for CT7 (CONTRACT §2): the same
 -- scope, indicator and window as of the quarter's last month, where the window had begun.
 -- Values stay exact (DOUBLE); the report rounds when it writes them.
+-- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+{{ config(
+    materialized=dean5299.incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ dean5299.delete_as_of_months() }}"
+) }}
+-- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
 with progress as (
     select
         progress.*,
@@ -20,6 +27,7 @@ with progress as (
             as previous_quarter_as_of
     from {{ ref('fct_indicator_progress') }} as progress
     inner join {{ ref('indicators') }} as indicators using (indicator_code)
+    where {{ dean5299.as_of_months_to_build('progress.as_of') }}
 ),
 
 quarter_before as (

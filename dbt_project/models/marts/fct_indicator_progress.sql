@@ -1,3 +1,11 @@
+-- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+{{ config(
+    materialized=dean5299.incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ dean5299.delete_as_of_months() }}"
+) }}
+-- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
+
 with parts as (
     select
         scope_windows.*,
@@ -12,6 +20,7 @@ with parts as (
     left join {{ ref('int_scope_measures_aggregated') }} as denominator_values
         on {{ same_window('denominator_values', 'scope_windows') }}
         and denominator_values.measure_code = indicators.denominator_measure
+    where {{ dean5299.as_of_months_to_build('scope_windows.as_of') }}
 ),
 
 computed as (

@@ -1,5 +1,12 @@
 -- Companion of fct_indicator_progress (not in CONTRACT §6; added, see CHANGELOG): every
 -- measure behind each progress row, e.g. CT8's pending stock beside its activations.
+-- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+{{ config(
+    materialized=dean5299.incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ dean5299.delete_as_of_months() }}"
+) }}
+-- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
 select
     {{ window_key('scope_windows') }},
     measures.measure_code,
@@ -10,3 +17,4 @@ inner join {{ ref('measures') }} as measures using (indicator_code)
 left join {{ ref('int_scope_measures_aggregated') }} as measure_values
     on {{ same_window('measure_values', 'scope_windows') }}
     and measure_values.measure_code = measures.measure_code
+where {{ dean5299.as_of_months_to_build('scope_windows.as_of') }}
