@@ -48,7 +48,7 @@ from reports.publications import ensure_publication_store
 DBT = Path(sys.executable).with_name("dbt")
 COMPARED_SCHEMAS = ("marts", "quality", "intermediate")
 # What changed since the previous build, by definition not what a full build lists.
-BUILD_DELTAS = {"intermediate.int_version_months_changed"}
+BUILD_DELTAS = {"intermediate.int_version_months_changed", "intermediate.int_as_of_months_rebuilt"}
 
 
 def table_differences(left: Path, right: Path) -> dict[str, str]:
@@ -145,15 +145,13 @@ class History:
     def differences(self) -> dict[str, str]:
         return table_differences(self.paths.warehouse, self.reference_build)
 
-    def as_of_rebuilt_from(self) -> str | None:
-        """The first as-of month the last build recomputed in the per-as-of models
-        (None: none of the months they held)."""
+    def as_of_months_rebuilt(self) -> list[str]:
+        """The as-of months the last build recomputed in the per-as-of models."""
         with duckdb.connect(str(self.paths.warehouse), read_only=True) as con:
-            (first,) = con.execute(
-                "select strftime(min(period), '%Y-%m') "
-                "from intermediate.int_version_months_changed where official_changed"
-            ).fetchone()
-        return first
+            return [month for (month,) in con.execute(
+                "select strftime(as_of, '%Y-%m') from intermediate.int_as_of_months_rebuilt "
+                "order by as_of"
+            ).fetchall()]
 
 
 def edit_csv(path: Path, key: dict[str, str], changes: dict[str, str]) -> None:
@@ -198,7 +196,7 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     assert history.differences() == {}
     # April's folder holds DKDN's file for January to April (and the forwarded copy
     # changes February's official file): every as-of month from January is recomputed.
-    assert history.as_of_rebuilt_from() == "2024-01"
+    assert history.as_of_months_rebuilt() == ["2024-01", "2024-02", "2024-03", "2024-04"]
 
     # (e) months closed (closures.csv, as `dean5299 close` writes it): March now (its
     # winners stay official), April before its files arrived (none official)
@@ -210,7 +208,7 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     )
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
-    assert history.as_of_rebuilt_from() == "2024-04"  # March's winners were official already
+    assert history.as_of_months_rebuilt() == ["2024-04"]  # March's winners were official
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         assert con.execute(
             "select count(*) from intermediate.int_version_values "
@@ -221,7 +219,7 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     resubmit_tpba_march(ws)
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
-    assert history.as_of_rebuilt_from() is None  # no official value changed
+    assert history.as_of_months_rebuilt() == []  # no official value changed
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         assert con.execute(
             "select count(*) from marts.fct_pending_revisions where period = '2024-03-01'"

@@ -59,23 +59,12 @@
     select * from {{ ref('int_report_versions_ranked') }} where is_winner or is_official
 {%- endmacro %}
 
-{#- The per-as-of models (one row per scope, as-of month, ...) read only official values
-    (int_measure_values_resolved), the reference and the as-of months. Between two
-    incremental builds the reference is the same (else the build is full), so an as-of
-    month's rows change only when an official value of that month or an earlier one
-    changed: a build rebuilds the as-of months from the earliest month whose official
-    version changed (int_version_months_changed), the months the table lacks (a new
-    month; one that had no rows is recomputed, cheaply), and drops the months no longer
-    listed. A new month's increment so rebuilds one as-of month, not 72. -#}
-{% macro as_of_rebuild_from() -%}
-    (select coalesce(min(period), date '9999-12-01')
-     from {{ ref('int_version_months_changed') }} where official_changed)
-{%- endmacro %}
-
+{#- The per-as-of models rebuild the as-of months int_as_of_months_rebuilt lists (its
+    comment says why that is enough) and drop the months no longer listed. -#}
 {% macro delete_as_of_months() -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where as_of >= {{ dean5299.as_of_rebuild_from() }}
+    where as_of in (select as_of from {{ ref('int_as_of_months_rebuilt') }})
         or as_of not in (select as_of from {{ ref('int_as_of_months') }})
     {%- endif -%}
 {%- endmacro %}
@@ -84,10 +73,27 @@
     full build). `column` is the as-of column of the relation being filtered. -#}
 {% macro as_of_months_to_build(column) -%}
     {%- if is_incremental() -%}
-    {{ column }} in (
-        select as_of from {{ ref('int_as_of_months') }}
-        except
-        select distinct as_of from {{ this }}
+    {{ column }} in (select as_of from {{ ref('int_as_of_months_rebuilt') }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The official values' copies (int_measure_values_resolved, fct_measure_monthly) rebuild
+    the unit-months whose official version changed (int_version_months_changed). -#}
+{% macro delete_official_months() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as stale_target using (
+        select unit_code, period from {{ ref('int_version_months_changed') }} where official_changed
+    ) as stale
+    where stale_target.unit_code = stale.unit_code and stale_target.period = stale.period
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro official_months_to_build() -%}
+    {%- if is_incremental() -%}
+    (unit_code, period) in (
+        select unit_code, period from {{ ref('int_version_months_changed') }} where official_changed
     )
     {%- else -%}
     true

@@ -10,10 +10,13 @@
 -- A "latest" measure of a node that is a group in the as-of month = the sum of its
 -- active children's values, for the windows set on the root (every active node has
 -- those rows).
+-- The as-of months this build wrote (all of them in a full build): an incremental build
+-- leaves the others as they were checked (int_as_of_months_rebuilt).
 with as_of_values as (
     select as_of_values.*, measures.aggregation
     from {{ ref('fct_measure_as_of') }} as as_of_values
     inner join {{ ref('measures') }} as measures using (measure_code)
+    where as_of_values.as_of in (select as_of from {{ ref('int_as_of_months_rebuilt') }})
 ),
 
 units as (

@@ -10,13 +10,13 @@
 --   node is a reporting unit in the as-of month: active (its successor reports the stock
 --   after its active_to) and not a group (its children report the stock then).
 -- Rates are later sum / sum at every level, never an average of unit rates.
--- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+-- Incremental by as-of month (int_as_of_months_rebuilt).
 {{ config(
     materialized=dean5299.incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ dean5299.delete_as_of_months() }}"
 ) }}
--- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
+-- depends_on: {{ ref('int_as_of_months_rebuilt') }}, {{ ref('int_as_of_months') }}
 
 with bridge as (
     select * from {{ ref('int_unit_bridge') }}

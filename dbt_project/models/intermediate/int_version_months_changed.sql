@@ -2,7 +2,7 @@
 -- standing) differs from what int_version_values held before this build, read before
 -- int_version_values is rebuilt: a new file, a late resubmission, a closure or a
 -- reopening changes one of these. official_changed: the official version itself changed,
--- so the values every mart reads did (macros/incremental_scope.sql). A version's values
+-- so the values every mart reads did (int_as_of_months_rebuilt). A version's values
 -- are fixed by its content and the reference, which a full build guards.
 -- A full build (no previous table, --full-refresh, or an engine without incremental
 -- models) lists every standing unit-month: everything is built anew.

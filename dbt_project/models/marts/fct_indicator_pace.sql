@@ -12,13 +12,13 @@
 -- the end of the previous quarter that the article states for CT7 (CONTRACT §2): the same
 -- scope, indicator and window as of the quarter's last month, where the window had begun.
 -- Values stay exact (DOUBLE); the report rounds when it writes them.
--- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+-- Incremental by as-of month (int_as_of_months_rebuilt).
 {{ config(
     materialized=dean5299.incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ dean5299.delete_as_of_months() }}"
 ) }}
--- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
+-- depends_on: {{ ref('int_as_of_months_rebuilt') }}, {{ ref('int_as_of_months') }}
 with progress as (
     select
         progress.*,

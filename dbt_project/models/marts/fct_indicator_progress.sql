@@ -1,10 +1,10 @@
--- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+-- Incremental by as-of month (int_as_of_months_rebuilt).
 {{ config(
     materialized=dean5299.incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ dean5299.delete_as_of_months() }}"
 ) }}
--- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
+-- depends_on: {{ ref('int_as_of_months_rebuilt') }}, {{ ref('int_as_of_months') }}
 
 with parts as (
     select

@@ -1,12 +1,12 @@
 -- Companion of fct_indicator_progress (not in CONTRACT §6; added, see CHANGELOG): every
 -- measure behind each progress row, e.g. CT8's pending stock beside its activations.
--- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+-- Incremental by as-of month (int_as_of_months_rebuilt).
 {{ config(
     materialized=dean5299.incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ dean5299.delete_as_of_months() }}"
 ) }}
--- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
+-- depends_on: {{ ref('int_as_of_months_rebuilt') }}, {{ ref('int_as_of_months') }}
 select
     {{ window_key('scope_windows') }},
     measures.measure_code,

@@ -8,13 +8,13 @@
 -- (their own, or the root's rate / population share turned into theirs), after them the
 -- units without one by their figure (actual_value); equal scores share a rank and the next
 -- rank skips (competition ranking: 1, 2, 2, 4).
--- Incremental by as-of month (macros/incremental_scope.sql, as_of_rebuild_from).
+-- Incremental by as-of month (int_as_of_months_rebuilt).
 {{ config(
     materialized=dean5299.incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ dean5299.delete_as_of_months() }}"
 ) }}
--- depends_on: {{ ref('int_version_months_changed') }}, {{ ref('int_as_of_months') }}
+-- depends_on: {{ ref('int_as_of_months_rebuilt') }}, {{ ref('int_as_of_months') }}
 with progress as (
     select progress.*
     from {{ ref('fct_indicator_progress') }} as progress
