@@ -8,6 +8,11 @@
     on the new rows' keys) also removes a key that now has no rows at all.
     DuckDB only: on other engines these models stay tables (incremental_materialization). -#}
 
+{#- is_incremental(), and false in a unit test (which has no `this` to look up). -#}
+{% macro building_incrementally() -%}
+    {{ return(this is not none and is_incremental()) }}
+{%- endmacro %}
+
 {% macro incremental_materialization() -%}
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {%- endmacro %}
@@ -72,7 +77,7 @@
 {#- After the pre-hook's delete: the as-of months this build computes (every month in a
     full build). `column` is the as-of column of the relation being filtered. -#}
 {% macro as_of_months_to_build(column) -%}
-    {%- if is_incremental() -%}
+    {%- if dean5299.building_incrementally() -%}
     {{ column }} in (select as_of from {{ ref('int_as_of_months_rebuilt') }})
     {%- else -%}
     true
@@ -91,7 +96,7 @@
 {%- endmacro %}
 
 {% macro official_months_to_build() -%}
-    {%- if is_incremental() -%}
+    {%- if dean5299.building_incrementally() -%}
     (unit_code, period) in (
         select unit_code, period from {{ ref('int_version_months_changed') }} where official_changed
     )
