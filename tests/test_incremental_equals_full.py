@@ -220,6 +220,11 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     assert history.run("2024-04") == INCREMENTAL
     assert history.differences() == {}
     assert history.as_of_months_rebuilt() == []  # no official value changed
+
+    # (f) a run for the next month before any of its files: one more as-of month, no data
+    assert history.run("2024-05") == INCREMENTAL
+    assert history.differences() == {}
+    assert history.as_of_months_rebuilt() == ["2024-05"]
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         assert con.execute(
             "select count(*) from marts.fct_pending_revisions where period = '2024-03-01'"
