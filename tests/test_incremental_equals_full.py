@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import SAMPLE, Workspace
+from openpyxl import load_workbook
 from test_reports_support import copy_sample
 from test_time_model import resubmit_tpba_march
 
@@ -167,6 +168,26 @@ def edit_csv(path: Path, key: dict[str, str], changes: dict[str, str]) -> None:
         writer.writerows(rows)
 
 
+def resubmit_unreadable(original: Path) -> Path:
+    """The same report sent again, later, with text in every value cell."""
+    book = load_workbook(original)
+    sheet = book.active
+    codes = {row["measure_code"] for row in csv.DictReader(
+        (DBT_PROJECT_DIR / "seeds" / "measures.csv").open(encoding="utf-8"))}
+    changed = 0
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value in codes:
+                sheet.cell(cell.row, cell.column + 3).value = "không rõ"
+                changed += 1
+            if cell.value == "Ngày báo cáo":
+                sheet.cell(cell.row, cell.column + 1).value = dt.date(2024, 5, 7)
+    assert changed == len(codes)
+    target = original.with_name(original.stem + "_nop_lai.xlsx")
+    book.save(target)
+    return target
+
+
 @pytest.mark.slow
 def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     ws = copy_sample(Workspace(tmp_path))
@@ -225,6 +246,17 @@ def test_incremental_builds_equal_full_rebuilds(tmp_path, dbt_manifest):
     assert history.run("2024-05") == INCREMENTAL
     assert history.differences() == {}
     assert history.as_of_months_rebuilt() == ["2024-05"]
+
+    # (g) TPBA sends the open February again, later, with every value unreadable: the
+    # new winner has no loaded row, so February's official values go; then a run with
+    # nothing new recomputes nothing (such a version must not look changed each time)
+    resubmit_unreadable(ws.inbox / "2024-02" / "tp_binh_an_thang02.xlsx")
+    assert history.run("2024-05") == INCREMENTAL
+    assert history.differences() == {}
+    assert history.as_of_months_rebuilt() == ["2024-02", "2024-03", "2024-04", "2024-05"]
+    assert history.run("2024-05") == INCREMENTAL
+    assert history.differences() == {}
+    assert history.as_of_months_rebuilt() == []
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         assert con.execute(
             "select count(*) from marts.fct_pending_revisions where period = '2024-03-01'"

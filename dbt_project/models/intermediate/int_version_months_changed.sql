@@ -14,10 +14,23 @@
 
 {%- set official = 'unit_code, period, source_file, report_date, received_at, ingested_at' %}
 
+-- depends_on: {{ ref('int_report_rows_classified') }}
 with standing as (
     select unit_code, period, file_name as source_file, effective_report_date as report_date,
         received_at, ingested_at, is_winner, is_official
     from ({{ dean5299.standing_versions() }}) as versions
+    {% if compare %}
+    -- Only versions with a loaded row, as int_version_values holds them: a version whose
+    -- every value was rejected would otherwise differ in every build, and every build
+    -- would recompute the as-of months from its month on.
+    where exists (
+        select 1 from {{ ref('int_report_rows_classified') }} as loaded
+        where loaded.reason_code is null
+            and loaded.sha256 = versions.sha256
+            and loaded.unit_code = versions.unit_code
+            and loaded.period = versions.period
+    )
+    {% endif %}
 )
 
 {% if compare %}
