@@ -17,6 +17,16 @@
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {%- endmacro %}
 
+{#- The previous build's `identifier` (a table of this model's schema) that a build-delta
+    model compares with, or none when this build is full: nothing published before, a
+    --full-refresh, or an engine without incremental models. -#}
+{% macro previous_build_table(identifier) -%}
+    {%- if not execute or should_full_refresh() or incremental_materialization() != 'incremental' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier=identifier)) }}
+{%- endmacro %}
+
 {#- Contents (sha256) of int_report_rows_classified to classify again: a content read in a
     batch the table does not hold, a content whose counting copy (file name, time) changed
     since (CONTRACT §4: an earlier copy may arrive later), and a content with a row that

@@ -9,16 +9,12 @@
 -- had no rows there is listed again, and costs nothing). A new month's increment lists
 -- one month, not 72. A full build lists every month; the data tests of those models
 -- check these months (what an incremental build left alone was checked when written).
-{%- set previous = adapter.get_relation(
-        database=this.database, schema=this.schema, identifier='int_scope_measures_aggregated')
-    if execute else none %}
-{%- set compare = previous is not none and not should_full_refresh()
-    and dean5299.incremental_materialization() == 'incremental' %}
+{%- set previous = dean5299.previous_build_table('int_scope_measures_aggregated') %}
 -- depends_on: {{ ref('int_version_months_changed') }}
 
 select as_of
 from {{ ref('int_as_of_months') }}
-{% if compare %}
+{% if previous is not none %}
 where as_of >= (
         select coalesce(min(period), date '9999-12-01')
         from {{ ref('int_version_months_changed') }}

@@ -6,11 +6,7 @@
 -- are fixed by its content and the reference, which a full build guards.
 -- A full build (no previous table, --full-refresh, or an engine without incremental
 -- models) lists every standing unit-month: everything is built anew.
-{%- set previous = adapter.get_relation(
-        database=this.database, schema=this.schema, identifier='int_version_values')
-    if execute else none %}
-{%- set compare = previous is not none and not should_full_refresh()
-    and dean5299.incremental_materialization() == 'incremental' %}
+{%- set previous = dean5299.previous_build_table('int_version_values') %}
 
 {%- set official = 'unit_code, period, source_file, report_date, received_at, ingested_at' %}
 
@@ -19,7 +15,7 @@ with standing as (
     select unit_code, period, file_name as source_file, effective_report_date as report_date,
         received_at, ingested_at, is_winner, is_official
     from ({{ dean5299.standing_versions() }}) as versions
-    {% if compare %}
+    {% if previous is not none %}
     -- Only versions with a loaded row, as int_version_values holds them: a version whose
     -- every value was rejected would otherwise differ in every build, and every build
     -- would recompute the as-of months from its month on.
@@ -33,7 +29,7 @@ with standing as (
     {% endif %}
 )
 
-{% if compare %}
+{% if previous is not none %}
 , held as (
     select distinct unit_code, period, source_file, report_date, received_at, ingested_at,
         is_winner, is_official
