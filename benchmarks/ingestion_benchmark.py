@@ -30,17 +30,15 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-import pandas as pd
-
-import ingestion.inbox as inbox_module
-from ingestion.file_reader import sha256_of
-from ingestion.inbox import ingest_inbox
-from ingestion.parallel import parse_chunk
-from ingestion.template import MEASURE_CODES, write_report_workbook
+# pandas, openpyxl and pyarrow are imported where used, not here: the parser processes'
+# forkserver imports this module (it is __main__), and would pay for them inside the
+# timed parallel run, which the CLI's own small __main__ does not.
 
 
 def generate(inbox: Path, n_files: int) -> None:
     """N reports: unit i, month i % 24; values vary so that every file's bytes differ."""
+    from ingestion.template import MEASURE_CODES, write_report_workbook
+
     for i in range(n_files):
         period = dt.date(2023 + (i % 24) // 12, (i % 12) + 1, 1)
         folder = inbox / f"{period:%Y-%m}"
@@ -73,6 +71,9 @@ CPU: dict[str, list[float]] = {}  # label -> CPU seconds of each run with that l
 
 def parse_only(files: list[Path], workers: int) -> None:
     """The parser alone over the same files: serial, threads, processes (chunks)."""
+    from ingestion.file_reader import sha256_of
+    from ingestion.parallel import parse_chunk
+
     jobs = [(str(f), f.suffix.lstrip(".").lower(), sha256_of(str(f))) for f in files]
     n = len(jobs)
     size = -(-n // (workers * 4))
@@ -113,6 +114,11 @@ def main() -> None:
         help="start the parser processes even when no core is free (ingestion/inbox.py)",
     )  # fmt: skip
     args = parser.parse_args()
+    import pandas as pd
+
+    import ingestion.inbox as inbox_module
+    from ingestion.inbox import ingest_inbox
+
     if args.even_if_busy:
         inbox_module._free_cores = lambda: os.cpu_count() or 1
 

@@ -706,27 +706,35 @@ class Bench:
         }
 
     def warm_parse(self, env: dict) -> None:
-        """dbt parses the project once per deployment (target folder) and re-uses it;
-        parse it before timing, as a deployment's second run finds it parsed."""
+        """dbt parses the project once per deployment (its target folder) and re-uses it;
+        parse it before timing, as a deployment's second run finds it parsed: with the
+        run's own rendered profile, --vars and folders, or the run would parse in full."""
         code = (
+            "import json;"
             "from orchestration.settings import resolve_paths;"
-            "from orchestration.warehouse_assets import dbt_target_path;"
-            "print(dbt_target_path(resolve_paths()))"
+            "from orchestration.warehouse_assets import claim_target_path;"
+            "from orchestration.dbt_profile import write_profile;"
+            "from orchestration.build_mode import dbt_vars_args;"
+            "paths = resolve_paths(); target = claim_target_path(paths);"
+            "print(json.dumps({'target': str(target),"
+            " 'profiles': str(write_profile(paths, target)),"
+            " 'vars': dbt_vars_args(paths.dbt_vars())}))"
         )
-        target = subprocess.run(
+        run = json.loads(subprocess.run(
             [str(BIN / "python"), "-c", code],
             env=env,
             cwd=ROOT,
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip()
-        self.target_folders.append(Path(target))
-        self.pipeline_target = Path(target)
-        dbt_env = self.dbt_env(env)
+        ).stdout)
+        target = Path(run["target"])
+        self.target_folders.append(target)
+        self.pipeline_target = target
         subprocess.run(
-            self.dbt_command("parse", Path(target)),
-            env=dbt_env,
+            [str(BIN / "dbt"), "parse", *run["vars"]],
+            env={**env, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
+                 "DBT_PROFILES_DIR": run["profiles"]},
             cwd=DBT_DIR,
             capture_output=True,
             check=True,

@@ -166,9 +166,13 @@ def dbt_build_args(plan: BuildPlan, dbt_vars: Mapping[str, str]) -> list[str]:
     # dbt's unit tests check the SQL against fixed inputs, not the data: they run in the
     # test suite (tests/test_dbt_unit_tests.py), not in every build. The vars are the
     # deployment's paths (PipelinePaths.dbt_vars), sorted so their text never changes.
-    args = ["build", "--exclude-resource-type", "unit_test",
-            "--vars", json.dumps(dict(sorted(dbt_vars.items())))]
+    args = ["build", "--exclude-resource-type", "unit_test", *dbt_vars_args(dbt_vars)]
     return args if plan.incremental else [*args, "--full-refresh"]
+
+
+def dbt_vars_args(dbt_vars: Mapping[str, str]) -> list[str]:
+    """`--vars` as every run passes it: a parse with other text is a full parse."""
+    return ["--vars", json.dumps(dict(sorted(dbt_vars.items())))]
 
 
 def record_state(build_db: Path, plan: BuildPlan) -> None:
