@@ -315,12 +315,17 @@ def _index_log(raw_store: Path) -> tuple[set, set, dict[str, str]]:
     """From the inbox_files log: the (name, size, mtime_us) and (name, sha256) already
     logged, and for each sha256 read before, the file_name of the copy that was read."""
     log_table = store.read_inbox_log(raw_store)
-    log = log_table.to_pydict()
+    # Column by column, the times as integers: a Python datetime per logged file cost
+    # more than half of this at 717.000 files (docs/benchmarks.md, session 6).
+    names, shas, sizes, statuses = (
+        log_table.column(c).to_pylist()
+        for c in ("file_name", "sha256", "size_bytes", "parse_status")
+    )
     mtimes_us = log_table.column("file_mtime").cast(pa.int64()).to_pylist()
-    known_stats = set(zip(log["file_name"], log["size_bytes"], mtimes_us, strict=True))
-    known_pairs = set(zip(log["file_name"], log["sha256"], strict=True))
+    known_stats = set(zip(names, sizes, mtimes_us, strict=True))
+    known_pairs = set(zip(names, shas, strict=True))
     read_copy: dict[str, str] = {}
-    for name, sha, status in zip(log["file_name"], log["sha256"], log["parse_status"], strict=True):
+    for name, sha, status in zip(names, shas, statuses, strict=True):
         if status in (PARSED, REJECTED):
             read_copy.setdefault(sha, name)
     return known_stats, known_pairs, read_copy
