@@ -206,6 +206,7 @@ def warehouse_models(
     # table (rows, columns, months) can only be read after that: every model's event
     # waits for the end of the build (a few seconds) and leaves with its table's facts.
     held: list[tuple[dg.AssetKey | None, Any]] = []
+    give_back_free_memory()
     try:
         target_path = claim_target_path(paths)
         deployment_dbt = with_profile(dbt, write_profile(paths, target_path))
@@ -235,6 +236,27 @@ def warehouse_models(
             summary = summaries.get(key.path[-1], {}) if key.path[0] == "marts" else {}
             extra = {**facts.get(key, {}), **summary}
         yield _with_summary(event, {**extra, "build_mode": plan.mode})
+
+
+def give_back_free_memory() -> None:
+    """Hand what this process has freed back to the system before dbt starts. dbt's
+    DuckDB takes up to its limit (3 GB) beside this process, and the memory the
+    ingestion and the GX check freed would otherwise stay counted here for the whole
+    build (docs/benchmarks.md, "Memory")."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except Exception:  # an allocator without it: nothing to give back there
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): the allocator keeps it
+        pass
 
 
 def table_facts(build_db: Path, keys: Sequence[dg.AssetKey]) -> dict[dg.AssetKey, dict]:
