@@ -93,8 +93,8 @@ class InboxEntry(NamedTuple):
 def _relative_name(path: str, inbox: str) -> str:
     """The log's file_name: lossless for UTF-8 names; other bytes kept as `\\xNN` escapes
     (the file is still read, from `path`)."""
-    # The walk joins every path onto the inbox's: cutting that prefix off is relpath's
-    # answer at a tenth of its cost (a tenth of the scan of 10.000 files).
+    # The walk joins every path onto the inbox's, so cutting that prefix off gives
+    # relpath's answer; relpath itself was 0,15 s of a 10.000-file scan.
     prefix = inbox if inbox.endswith(os.sep) else inbox + os.sep
     relative = path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, inbox)
     return os.fsencode(relative).decode("utf-8", "backslashreplace").replace(os.sep, "/")

@@ -202,11 +202,11 @@ def warehouse_models(
     prepare_build_file(paths, plan)
     if paths.engine == "spark":
         prepare_spark_build(paths.warehouse)
+    give_back_free_memory()
     # dbt holds the build file's write lock until it exits, so what the UI shows of each
     # table (rows, columns, months) can only be read after that: every model's event
     # waits for the end of the build (a few seconds) and leaves with its table's facts.
     held: list[tuple[dg.AssetKey | None, Any]] = []
-    give_back_free_memory()
     try:
         target_path = claim_target_path(paths)
         deployment_dbt = with_profile(dbt, write_profile(paths, target_path))
@@ -246,13 +246,10 @@ def give_back_free_memory() -> None:
     import ctypes
     import gc
 
-    gc.collect()
-    try:
-        import pyarrow
+    import pyarrow
 
-        pyarrow.default_memory_pool().release_unused()
-    except Exception:  # an allocator without it: nothing to give back there
-        pass
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc (macOS, musl): the allocator keeps it
